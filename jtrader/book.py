@@ -1,0 +1,246 @@
+"""L2 (market-by-price) order book of one instrument on integer ticks and lots.
+
+Each side is a ``dict`` from price (ticks) to size (lots) plus a binary heap of prices with
+lazy deletion, so that:
+
+* setting a level that exists is one dict write;
+* the best price is read in O(1) after every update (it is cached; the heap is cleaned only
+  when the best level itself is deleted);
+* memory stays proportional to the live levels: the heap is rebuilt from the dict when stale
+  entries outnumber live ones.
+
+Deleting a level that is not there is harmless (venues do it: Coinbase and Binance both send
+size 0 for levels outside the subscribed depth); it is counted in :attr:`OrderBook.absent_deletes`.
+A crossed book (best bid >= best ask) is never "fixed" here: :attr:`OrderBook.crossed` reports
+it and the caller (venue adapter, emergency manager) decides.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+
+from jtrader.model import BookDelta, BookSnapshot, Level, Side
+
+__all__ = ["BookSide", "OrderBook"]
+
+
+class BookSide:
+    """One side of the book. ``is_bid`` sides are best at the highest price, asks at the lowest.
+
+    The heap holds ``price`` for asks and ``-price`` for bids, so ``heap[0]`` is always the
+    best candidate; entries whose price is no longer a live level are skipped and dropped.
+    """
+
+    __slots__ = ("_heap", "_sign", "best", "is_bid", "levels")
+
+    def __init__(self, is_bid: bool) -> None:
+        self.is_bid = is_bid
+        self._sign = -1 if is_bid else 1
+        #: price (ticks) -> size (lots), only live levels (size > 0)
+        self.levels: dict[int, int] = {}
+        self._heap: list[int] = []
+        #: best price in ticks, or None when the side is empty
+        self.best: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+    def clear(self) -> None:
+        self.levels.clear()
+        self._heap.clear()
+        self.best = None
+
+    def load(self, levels: Iterable[Level]) -> None:
+        """Replace the side with ``levels`` (size 0 levels are ignored)."""
+        live = {price: size for price, size in levels if size > 0}
+        self.levels = live
+        sign = self._sign
+        self._heap = [sign * price for price in live]
+        heapq.heapify(self._heap)
+        self.best = sign * self._heap[0] if self._heap else None
+
+    def set(self, price: int, size: int) -> bool:
+        """Set the level at ``price`` to ``size`` lots (0 deletes). Returns False for an absent delete."""
+        levels = self.levels
+        if size:
+            if price not in levels:
+                heapq.heappush(self._heap, self._sign * price)
+                best = self.best
+                if best is None or (price > best if self.is_bid else price < best):
+                    self.best = price
+            levels[price] = size
+            return True
+        if levels.pop(price, None) is None:
+            return False
+        if price == self.best:
+            self._drop_stale_top()
+        elif len(self._heap) > 2 * len(levels) + 64:
+            self._rebuild()
+        return True
+
+    def _drop_stale_top(self) -> None:
+        heap, levels, sign = self._heap, self.levels, self._sign
+        while heap and sign * heap[0] not in levels:
+            heapq.heappop(heap)
+        self.best = sign * heap[0] if heap else None
+        if len(heap) > 2 * len(levels) + 64:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        sign = self._sign
+        self._heap = [sign * price for price in self.levels]
+        heapq.heapify(self._heap)
+
+    def size_at(self, price: int) -> int:
+        """Lots displayed at ``price`` (0 when there is no level)."""
+        return self.levels.get(price, 0)
+
+    def top(self, n: int) -> list[Level]:
+        """The best ``n`` levels, best first."""
+        if n <= 0:
+            return []
+        levels = self.levels
+        if n == 1 and self.best is not None:
+            return [(self.best, levels[self.best])]
+        prices = heapq.nlargest(n, levels) if self.is_bid else heapq.nsmallest(n, levels)
+        return [(price, levels[price]) for price in prices]
+
+    def iter_levels(self) -> Iterator[Level]:
+        """Levels best first, lazily: cheap when the caller stops after a few (walking the book)."""
+        n = 8
+        seen = 0
+        while True:
+            batch = self.top(n)
+            for level in batch[seen:]:
+                yield level
+            if len(batch) < n:
+                return
+            seen = len(batch)
+            n *= 4
+
+    def depth_to(self, price: int) -> int:
+        """Total lots at prices at least as good as ``price`` (>= for bids, <= for asks)."""
+        if self.is_bid:
+            return sum(size for level, size in self.levels.items() if level >= price)
+        return sum(size for level, size in self.levels.items() if level <= price)
+
+
+class OrderBook:
+    """The L2 book of one instrument: prices in ticks, sizes in lots.
+
+    Apply :class:`~jtrader.model.BookSnapshot` (replaces the book) and
+    :class:`~jtrader.model.BookDelta` (absolute sizes, 0 deletes) messages with :meth:`apply`.
+    """
+
+    __slots__ = ("absent_deletes", "asks", "bids", "symbol", "update_id", "updates")
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.bids = BookSide(is_bid=True)
+        self.asks = BookSide(is_bid=False)
+        #: deletes of levels that were not in the book (harmless, counted)
+        self.absent_deletes = 0
+        #: level updates applied (snapshot levels included)
+        self.updates = 0
+        #: venue book version after the last message (0 when the venue has none)
+        self.update_id = 0
+
+    # -- updates ----------------------------------------------------------------------------
+    def apply(self, msg: BookSnapshot | BookDelta) -> None:
+        """Apply a snapshot or a delta message of this book's instrument."""
+        if type(msg) is BookSnapshot:
+            self.apply_snapshot(msg.bids, msg.asks)
+        else:
+            self.apply_delta(msg.bids, msg.asks)
+        self.update_id = msg.update_id
+
+    def apply_snapshot(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        """Replace the whole book."""
+        bids = tuple(bids)
+        asks = tuple(asks)
+        self.bids.load(bids)
+        self.asks.load(asks)
+        self.updates += len(bids) + len(asks)
+
+    def apply_delta(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        """Set each level to its new absolute size; size 0 deletes (absent deletes are counted)."""
+        count = 0
+        absent = 0
+        side = self.bids
+        for price, size in bids:
+            count += 1
+            if not side.set(price, size):
+                absent += 1
+        side = self.asks
+        for price, size in asks:
+            count += 1
+            if not side.set(price, size):
+                absent += 1
+        self.updates += count
+        self.absent_deletes += absent
+
+    def clear(self) -> None:
+        """Empty both sides (for example while the book awaits a resync snapshot)."""
+        self.bids.clear()
+        self.asks.clear()
+        self.update_id = 0
+
+    # -- reads ------------------------------------------------------------------------------
+    @property
+    def best_bid(self) -> int | None:
+        return self.bids.best
+
+    @property
+    def best_ask(self) -> int | None:
+        return self.asks.best
+
+    @property
+    def best_bid_size(self) -> int:
+        best = self.bids.best
+        return 0 if best is None else self.bids.levels[best]
+
+    @property
+    def best_ask_size(self) -> int:
+        best = self.asks.best
+        return 0 if best is None else self.asks.levels[best]
+
+    def side(self, side: Side) -> BookSide:
+        """The side a resting order of ``side`` joins: bids for BUY, asks for SELL."""
+        return self.bids if side is Side.BUY else self.asks
+
+    def top(self, n: int) -> tuple[list[Level], list[Level]]:
+        """``(bids, asks)``: the best ``n`` levels of each side, best first."""
+        return self.bids.top(n), self.asks.top(n)
+
+    @property
+    def spread(self) -> int | None:
+        """Best ask minus best bid in ticks (negative when crossed), None when a side is empty."""
+        bid, ask = self.bids.best, self.asks.best
+        if bid is None or ask is None:
+            return None
+        return ask - bid
+
+    @property
+    def mid_x2(self) -> int | None:
+        """Best bid plus best ask in ticks: twice the mid, kept as an integer to stay exact."""
+        bid, ask = self.bids.best, self.asks.best
+        if bid is None or ask is None:
+            return None
+        return bid + ask
+
+    @property
+    def crossed(self) -> bool:
+        """True when best bid >= best ask: the book is wrong (or the venue is in an auction)."""
+        bid, ask = self.bids.best, self.asks.best
+        return bid is not None and ask is not None and bid >= ask
+
+    @property
+    def empty(self) -> bool:
+        return not self.bids.levels and not self.asks.levels
+
+    def __len__(self) -> int:
+        return len(self.bids) + len(self.asks)
+
+    def __repr__(self) -> str:
+        return f"OrderBook({self.symbol!r}, bid={self.best_bid}, ask={self.best_ask}, levels={len(self)})"

@@ -1,0 +1,211 @@
+"""Commands (strategy -> risk -> exchange) and order events (exchange/risk -> strategy).
+
+Frozen dataclasses with integer-ns ``ts``: for commands, the time the strategy sent them; for
+events, the time the strategy may see them (after the exchange's response latency). Prices are
+ticks, sizes lots, money atoms of ``fee_currency`` (see :mod:`jtrader.model.fixed`).
+:func:`to_record` turns any of them into a plain dict with a stable key order for JSON output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from enum import Enum
+from typing import Any
+
+from jtrader.model.enums import LiquiditySide, OrderType, RejectReason, Side, TimeInForce, TradingState
+
+__all__ = [
+    "CancelAll",
+    "CancelOrder",
+    "CancelRejected",
+    "Command",
+    "EmergencyAction",
+    "OrderAccepted",
+    "OrderCanceled",
+    "OrderDenied",
+    "OrderEvent",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderRejected",
+    "OrderTriggered",
+    "RiskStateChanged",
+    "SubmitOrder",
+    "to_record",
+]
+
+
+# -- commands ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SubmitOrder:
+    """A new order.
+
+    ``size`` is in lots. A MARKET BUY may instead give ``quote_size`` (quote atoms to spend,
+    fees included, as Coinbase's ``quote_size``) with ``size`` 0. ``price`` (ticks) is required
+    for LIMIT and STOP_LIMIT, ``stop_price`` (ticks) for STOP and STOP_LIMIT.
+    """
+
+    ts: int
+    order_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    size: int
+    price: int | None = None
+    stop_price: int | None = None
+    tif: TimeInForce = TimeInForce.GTC
+    post_only: bool = False
+    reduce_only: bool = False
+    quote_size: int | None = None
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    ts: int
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAll:
+    """Cancel every open order, or only those of ``symbol``."""
+
+    ts: int
+    symbol: str | None = None
+
+
+Command = SubmitOrder | CancelOrder | CancelAll
+
+
+# -- order events --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class OrderAccepted:
+    ts: int
+    order_id: str
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejected:
+    """The exchange refused the order. Nothing changed."""
+
+    ts: int
+    order_id: str
+    symbol: str
+    reason: RejectReason
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDenied:
+    """The risk manager refused the order; it never reached the exchange. Nothing changed."""
+
+    ts: int
+    order_id: str
+    symbol: str
+    reason: RejectReason
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTriggered:
+    """A stop order's trigger traded: it became a market (STOP) or limit (STOP_LIMIT) order."""
+
+    ts: int
+    order_id: str
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilled:
+    """A (partial) fill. ``fee`` is in atoms of ``fee_currency``; ``leaves`` the lots still open."""
+
+    ts: int
+    order_id: str
+    symbol: str
+    side: Side
+    price: int
+    size: int
+    liquidity: LiquiditySide
+    fee: int
+    fee_currency: str
+    fill_id: int
+    leaves: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCanceled:
+    ts: int
+    order_id: str
+    symbol: str
+    reason: str = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderExpired:
+    """The unfilled rest of an IOC, FOK or market order was removed."""
+
+    ts: int
+    order_id: str
+    symbol: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRejected:
+    ts: int
+    order_id: str
+    reason: RejectReason
+    message: str = ""
+
+
+OrderEvent = (
+    OrderAccepted
+    | OrderRejected
+    | OrderDenied
+    | OrderTriggered
+    | OrderFilled
+    | OrderCanceled
+    | OrderExpired
+    | CancelRejected
+)
+
+
+# -- risk and emergency --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RiskStateChanged:
+    ts: int
+    old: TradingState
+    new: TradingState
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyAction:
+    """One step of the emergency procedure: ``trigger``, ``halt``, ``cancel_all``, ``flatten``, ``verify_flat``."""
+
+    ts: int
+    step: str
+    trigger: str
+    detail: str = ""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_record(obj: Any) -> dict[str, Any]:
+    """A dict of ``obj``'s fields in declaration order, enums as their values, plus ``"type"``."""
+    record: dict[str, Any] = {"type": type(obj).__name__}
+    if is_dataclass(obj):
+        for f in fields(obj):
+            record[f.name] = _plain(getattr(obj, f.name))
+    elif hasattr(obj, "_asdict"):
+        for key, value in obj._asdict().items():
+            record[key] = _plain(value)
+    else:
+        raise TypeError(f"cannot make a record of {type(obj).__name__}")
+    return record

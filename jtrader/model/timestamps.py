@@ -1,0 +1,54 @@
+"""Integer-nanosecond timestamps: validation and parsing at the edges. No clock is read here."""
+
+from __future__ import annotations
+
+import calendar
+
+from jtrader.errors import TimestampError
+
+__all__ = ["MAX_TS_NS", "MIN_TS_NS", "NS_PER_MS", "NS_PER_S", "NS_PER_US", "check_ts", "parse_rfc3339_ns"]
+
+NS_PER_US = 1_000
+NS_PER_MS = 1_000_000
+NS_PER_S = 1_000_000_000
+#: 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z: anything outside is treated as absurd
+MIN_TS_NS = 946_684_800 * NS_PER_S
+MAX_TS_NS = 7_258_118_400 * NS_PER_S
+
+
+def check_ts(ts: object, what: str = "timestamp") -> int:
+    """Return ``ts`` if it is an int of ns between 2000 and 2200; raise :class:`TimestampError` otherwise."""
+    if type(ts) is not int:
+        raise TimestampError(f"{what} must be an int of nanoseconds, got {ts!r}")
+    if not MIN_TS_NS <= ts < MAX_TS_NS:
+        raise TimestampError(f"{what} {ts} ns is outside 2000..2200: wrong unit or corrupt value?")
+    return ts
+
+
+def parse_rfc3339_ns(text: str) -> int:
+    """``"2026-08-09T21:05:48.228568804Z"`` -> ns since the epoch (UTC; ``Z`` or ``+00:00`` offsets).
+
+    Up to 9 fractional digits are kept exactly; more are truncated. Raises :class:`TimestampError`.
+    """
+    try:
+        date, _, rest = text.partition("T")
+        year, month, day = int(date[0:4]), int(date[5:7]), int(date[8:10])
+        if rest.endswith("Z"):
+            rest, offset_s = rest[:-1], 0
+        elif len(rest) > 6 and rest[-6] in "+-" and rest[-3] == ":":
+            sign = 1 if rest[-6] == "+" else -1
+            offset_s = sign * (int(rest[-5:-3]) * 3600 + int(rest[-2:]) * 60)
+            rest = rest[:-6]
+        else:
+            raise ValueError("no UTC offset")
+        clock, _, frac = rest.partition(".")
+        hour, minute, second = int(clock[0:2]), int(clock[3:5]), int(clock[6:8])
+        if len(date) != 10 or len(clock) != 8 or (frac and not frac.isdigit()):
+            raise ValueError("bad layout")
+        seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset_s
+        nanos = int((frac[:9]).ljust(9, "0")) if frac else 0
+    except (ValueError, IndexError, OverflowError) as exc:
+        raise TimestampError(f"not an RFC 3339 UTC timestamp: {text!r}") from exc
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
+        raise TimestampError(f"not an RFC 3339 UTC timestamp: {text!r}")
+    return check_ts(seconds * NS_PER_S + nanos, "timestamp")
