@@ -112,8 +112,7 @@ class BookSide:
         seen = 0
         while True:
             batch = self.top(n)
-            for level in batch[seen:]:
-                yield level
+            yield from batch[seen:]
             if len(batch) < n:
                 return
             seen = len(batch)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["LiquiditySide", "OrderStatus", "OrderType", "RejectReason", "Side", "TimeInForce", "TradingState"]
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     """Order or aggressor side."""
 
     BUY = "BUY"
@@ -23,25 +23,25 @@ class Side(str, Enum):
         return 1 if self is Side.BUY else -1
 
 
-class OrderType(str, Enum):
+class OrderType(StrEnum):
     MARKET = "MARKET"
     LIMIT = "LIMIT"
     STOP = "STOP"  # stop-market: becomes a market order when the trigger trades
     STOP_LIMIT = "STOP_LIMIT"  # becomes a limit order when the trigger trades
 
 
-class TimeInForce(str, Enum):
+class TimeInForce(StrEnum):
     GTC = "GTC"  # good till cancelled
     IOC = "IOC"  # immediate or cancel: fill what is available now, cancel the rest
     FOK = "FOK"  # fill or kill: fill all now or nothing
 
 
-class LiquiditySide(str, Enum):
+class LiquiditySide(StrEnum):
     MAKER = "MAKER"
     TAKER = "TAKER"
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     PENDING = "PENDING"  # sent, not yet at the exchange (entry latency)
     ACCEPTED = "ACCEPTED"  # resting, or a stop waiting for its trigger
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -56,7 +56,7 @@ class OrderStatus(str, Enum):
         return self in (OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
 
 
-class RejectReason(str, Enum):
+class RejectReason(StrEnum):
     """Why an order or a cancel was rejected (exchange) or denied (risk). Stable codes."""
 
     # exchange rejections
@@ -87,7 +87,7 @@ class RejectReason(str, Enum):
     STALE_DATA = "STALE_DATA"
 
 
-class TradingState(str, Enum):
+class TradingState(StrEnum):
     """Risk manager state: what orders may pass."""
 
     ACTIVE = "ACTIVE"  # everything that passes the checks

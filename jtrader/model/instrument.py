@@ -59,7 +59,9 @@ class Instrument:
 
     def __post_init__(self) -> None:
         if not self.symbol or not self.base or not self.quote:
-            raise InstrumentError(f"instrument needs symbol, base and quote, got {self.symbol!r}/{self.base!r}/{self.quote!r}")
+            raise InstrumentError(
+                f"instrument needs symbol, base and quote, got {self.symbol!r}/{self.base!r}/{self.quote!r}"
+            )
         tick = _positive_decimal(self.price_tick, f"{self.symbol}: price_tick")
         lot = _positive_decimal(self.size_lot, f"{self.symbol}: size_lot")
         min_size = lot if self.min_size is None else _positive_decimal(self.min_size, f"{self.symbol}: min_size", True)

@@ -1,0 +1,1 @@
+"""jtrader.recording"""
