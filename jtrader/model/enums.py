@@ -15,6 +15,7 @@ class Side(StrEnum):
 
     @property
     def opposite(self) -> Side:
+        """The other side: SELL for BUY, BUY for SELL."""
         return Side.SELL if self is Side.BUY else Side.BUY
 
     @property
@@ -24,6 +25,8 @@ class Side(StrEnum):
 
 
 class OrderType(StrEnum):
+    """How an order is priced: at the market, at a limit, or once a stop price trades."""
+
     MARKET = "MARKET"
     LIMIT = "LIMIT"
     STOP = "STOP"  # stop-market: becomes a market order when the trigger trades
@@ -31,17 +34,23 @@ class OrderType(StrEnum):
 
 
 class TimeInForce(StrEnum):
+    """How long an order stays open."""
+
     GTC = "GTC"  # good till cancelled
     IOC = "IOC"  # immediate or cancel: fill what is available now, cancel the rest
     FOK = "FOK"  # fill or kill: fill all now or nothing
 
 
 class LiquiditySide(StrEnum):
+    """Whether a fill added liquidity (MAKER: the order rested) or took it (TAKER)."""
+
     MAKER = "MAKER"
     TAKER = "TAKER"
 
 
 class OrderStatus(StrEnum):
+    """Life-cycle state of one order."""
+
     PENDING = "PENDING"  # sent, not yet at the exchange (entry latency)
     ACCEPTED = "ACCEPTED"  # resting, or a stop waiting for its trigger
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -53,6 +62,7 @@ class OrderStatus(StrEnum):
 
     @property
     def is_open(self) -> bool:
+        """True while the order may still fill or be canceled."""
         return self in (OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
 
 

@@ -61,6 +61,8 @@ class SubmitOrder:
 
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
+    """Cancel one open order by its id."""
+
     ts: int
     order_id: str
 
@@ -79,6 +81,8 @@ Command = SubmitOrder | CancelOrder | CancelAll
 # -- order events --------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class OrderAccepted:
+    """The exchange accepted the order: it rests on the book (or waits for its stop trigger)."""
+
     ts: int
     order_id: str
     symbol: str
@@ -134,6 +138,8 @@ class OrderFilled:
 
 @dataclass(frozen=True, slots=True)
 class OrderCanceled:
+    """The order was removed; ``reason`` is ``"user"`` for a requested cancel."""
+
     ts: int
     order_id: str
     symbol: str
@@ -152,6 +158,8 @@ class OrderExpired:
 
 @dataclass(frozen=True, slots=True)
 class CancelRejected:
+    """A cancel could not be done (for example the order is no longer open). Nothing changed."""
+
     ts: int
     order_id: str
     reason: RejectReason
@@ -173,6 +181,8 @@ OrderEvent = (
 # -- risk and emergency --------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RiskStateChanged:
+    """The risk manager moved from ``old`` to ``new`` trading state, for ``reason``."""
+
     ts: int
     old: TradingState
     new: TradingState

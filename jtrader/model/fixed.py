@@ -53,7 +53,10 @@ def parse_units(text: str | Decimal | int, places: int, what: str = "value") -> 
                 if frac[places:].strip("0"):
                     raise OffGridError(f"{what} {text!r} has more than {places} decimal places")
                 frac = frac[:places]
-            return int(whole + frac + "0" * (places - len(frac)))
+            try:
+                return int(whole + frac + "0" * (places - len(frac)))
+            except ValueError as exc:  # more digits than int() accepts (sys.get_int_max_str_digits)
+                raise ValueFormatError(f"{what} {text[:20]!r}... has too many digits") from exc
         if text.startswith("-") and _is_plain_decimal(text[1:]):
             raise NegativeValueError(f"{what} {text!r} is negative")
         if dot and not whole and frac.isascii() and frac.isdigit():  # ".5"
@@ -82,8 +85,13 @@ def parse_units(text: str | Decimal | int, places: int, what: str = "value") -> 
 
 
 def _is_plain_decimal(text: str) -> bool:
-    whole, _, frac = text.partition(".")
-    return (whole.isascii() and whole.isdigit()) and (not frac or (frac.isascii() and frac.isdigit()))
+    """True for what the fast path accepts: ``"12"``, ``"12.5"``, ``".5"`` (ASCII digits only)."""
+    whole, dot, frac = text.partition(".")
+    if not text.isascii() or (whole and not whole.isdigit()):
+        return False
+    if dot:
+        return frac.isdigit()
+    return bool(whole)
 
 
 def format_units(units: int, places: int) -> str:

@@ -87,7 +87,10 @@ class Instrument:
         except OffGridError as exc:
             raise InstrumentError(f"{self.symbol}: min_size {min_size} is not a whole number of lots {lot}") from exc
         setattr_(self, "min_size_lots", min_lots)
-        setattr_(self, "min_notional_atoms", int(min_notional.scaleb(ATOM_DECIMALS)))
+        min_notional_atoms = int(min_notional.scaleb(ATOM_DECIMALS))
+        if min_notional_atoms != min_notional.scaleb(ATOM_DECIMALS):
+            raise InstrumentError(f"{self.symbol}: min_notional {min_notional} is finer than 1e-{ATOM_DECIMALS}")
+        setattr_(self, "min_notional_atoms", min_notional_atoms)
 
     # -- prices -----------------------------------------------------------------------------
     def price_to_ticks(self, text: str | Decimal | int) -> int:

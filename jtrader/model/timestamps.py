@@ -26,29 +26,47 @@ def check_ts(ts: object, what: str = "timestamp") -> int:
 
 
 def parse_rfc3339_ns(text: str) -> int:
-    """``"2026-08-09T21:05:48.228568804Z"`` -> ns since the epoch (UTC; ``Z`` or ``+00:00`` offsets).
+    """``"2026-08-09T21:05:48.228568804Z"`` -> ns since the epoch (UTC).
 
-    Up to 9 fractional digits are kept exactly; more are truncated. Raises :class:`TimestampError`.
+    The offset is ``Z`` or ``+HH:MM``/``-HH:MM``. Up to 9 fractional digits are kept exactly; more
+    are truncated. The layout, the digits and the calendar date are checked (``2026-02-30`` is
+    refused, not rolled into March). Raises :class:`TimestampError`.
     """
+    if type(text) is not str:
+        raise TimestampError(f"not an RFC 3339 UTC timestamp: {text!r}")
     try:
         date, _, rest = text.partition("T")
-        year, month, day = int(date[0:4]), int(date[5:7]), int(date[8:10])
         if rest.endswith("Z"):
             rest, offset_s = rest[:-1], 0
         elif len(rest) > 6 and rest[-6] in "+-" and rest[-3] == ":":
-            sign = 1 if rest[-6] == "+" else -1
-            offset_s = sign * (int(rest[-5:-3]) * 3600 + int(rest[-2:]) * 60)
+            off_h, off_m = rest[-5:-3], rest[-2:]
+            if not (off_h + off_m).isdigit() or int(off_h) > 23 or int(off_m) > 59:
+                raise ValueError("bad offset")
+            offset_s = (1 if rest[-6] == "+" else -1) * (int(off_h) * 3600 + int(off_m) * 60)
             rest = rest[:-6]
         else:
             raise ValueError("no UTC offset")
-        clock, _, frac = rest.partition(".")
-        hour, minute, second = int(clock[0:2]), int(clock[3:5]), int(clock[6:8])
-        if len(date) != 10 or len(clock) != 8 or (frac and not frac.isdigit()):
+        clock, dot, frac = rest.partition(".")
+        if not (
+            len(date) == 10
+            and date[4] == "-"
+            and date[7] == "-"
+            and len(clock) == 8
+            and clock[2] == ":"
+            and clock[5] == ":"
+            and (date[:4] + date[5:7] + date[8:] + clock[:2] + clock[3:5] + clock[6:] + frac).isascii()
+            and (date[:4] + date[5:7] + date[8:] + clock[:2] + clock[3:5] + clock[6:]).isdigit()
+            and (frac.isdigit() or not dot)
+        ):
             raise ValueError("bad layout")
+        year, month, day = int(date[0:4]), int(date[5:7]), int(date[8:10])
+        hour, minute, second = int(clock[0:2]), int(clock[3:5]), int(clock[6:8])
+        if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+            raise ValueError("no such date")
+        if not (hour < 24 and minute < 60 and second < 61):  # 60: a leap second
+            raise ValueError("no such time")
         seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset_s
         nanos = int((frac[:9]).ljust(9, "0")) if frac else 0
-    except (ValueError, IndexError, OverflowError) as exc:
+    except ValueError as exc:
         raise TimestampError(f"not an RFC 3339 UTC timestamp: {text!r}") from exc
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
-        raise TimestampError(f"not an RFC 3339 UTC timestamp: {text!r}")
     return check_ts(seconds * NS_PER_S + nanos, "timestamp")

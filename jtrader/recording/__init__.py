@@ -1,1 +1,31 @@
-"""jtrader.recording"""
+"""Recording format: crash-safe writer, streaming reader, importers of other tools' captures.
+
+See ``docs/recording-format.md`` for the byte layout and the damage rules.
+"""
+
+from jtrader.recording._format import FORMAT_VERSION, MAGIC, Direction, Record, RecordingHeader
+from jtrader.recording.cryptofeed import CryptofeedSource, seconds_text_to_ns
+from jtrader.recording.hftbacktest import HftbacktestSource
+from jtrader.recording.reader import RecordingReader, open_recording
+from jtrader.recording.sources import FORMATS, JtraderSource, RecordSource, detect_format, open_source, read_records
+from jtrader.recording.writer import RecordingWriter
+
+__all__ = [
+    "FORMATS",
+    "FORMAT_VERSION",
+    "MAGIC",
+    "CryptofeedSource",
+    "Direction",
+    "HftbacktestSource",
+    "JtraderSource",
+    "Record",
+    "RecordSource",
+    "RecordingHeader",
+    "RecordingReader",
+    "RecordingWriter",
+    "detect_format",
+    "open_recording",
+    "open_source",
+    "read_records",
+    "seconds_text_to_ns",
+]

@@ -1,0 +1,118 @@
+"""The jtrader recording format: constants and the value types shared by writer, reader and importers.
+
+Layout of a ``.jtrec`` file (all integers little-endian; see ``docs/recording-format.md``)::
+
+    MAGIC (8 bytes: b"JTREC" 0x00 <version u8> 0x0A)
+    chunk*                      the first chunk holds the header (UTF-8 JSON), every later one a batch of records
+    chunk := u32 compressed_len, u32 raw_len, zstd frame (compressed_len bytes, content size and checksum inside)
+    batch := u16 n_conns, (u16 len, utf-8 conn id) * n_conns, record*
+    record := i64 ts_ns, u8 direction, u16 conn index, u16 url_len, u32 payload_len, url bytes, payload bytes
+
+Every chunk is an independent zstd frame, so a file cut off mid-write reads back up to its last
+complete chunk, and a corrupt chunk in the middle can be skipped by scanning for the next zstd
+magic number (``28 B5 2F FD``).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+__all__ = [
+    "CHUNK_HEAD",
+    "DIRECTIONS",
+    "FORMAT_VERSION",
+    "MAGIC",
+    "MAX_CHUNK_BYTES",
+    "RECORD_HEAD",
+    "ZSTD_MAGIC",
+    "Direction",
+    "Record",
+    "RecordingHeader",
+]
+
+FORMAT_VERSION = 1
+#: the first 8 bytes of every jtrader recording
+MAGIC = b"JTREC\x00" + bytes([FORMAT_VERSION]) + b"\n"
+#: the 4 bytes that start every zstd frame (0xFD2FB528 little-endian)
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+#: u32 compressed length, u32 uncompressed length
+CHUNK_HEAD = struct.Struct("<II")
+#: i64 ts_ns, u8 direction, u16 conn index, u16 url length, u32 payload length
+RECORD_HEAD = struct.Struct("<qBHHI")
+#: a chunk header announcing more than this (compressed or raw) is treated as corrupt
+MAX_CHUNK_BYTES = 1 << 30
+
+
+class Direction(StrEnum):
+    """What a record is: a frame received or sent, a connection opened or closed, or an HTTP response.
+
+    ``connect`` records carry the URL in ``url`` (payload empty or free text); ``http`` records
+    carry the request URL in ``url`` and the response body as payload.
+    """
+
+    RECV = "recv"
+    SEND = "send"
+    CONNECT = "connect"
+    DISCONNECT = "disconnect"
+    HTTP = "http"
+
+
+#: direction code on disk (u8) -> Direction; the code is the index
+DIRECTIONS: tuple[Direction, ...] = (
+    Direction.RECV,
+    Direction.SEND,
+    Direction.CONNECT,
+    Direction.DISCONNECT,
+    Direction.HTTP,
+)
+DIRECTION_CODES: dict[str, int] = {d.value: i for i, d in enumerate(DIRECTIONS)}
+
+
+class Record(NamedTuple):
+    """One recorded event.
+
+    ``ts`` is the local receive (or send) time in int ns since the epoch, ``conn`` the connection
+    id (any short string, e.g. ``"coinbase.ws.1"``), ``payload`` the raw frame bytes exactly as
+    received, ``url`` the request URL of ``http`` records and the endpoint of ``connect`` records
+    (``None`` otherwise).
+    """
+
+    ts: int
+    direction: Direction
+    conn: str
+    payload: bytes
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingHeader:
+    """What a recording is about.
+
+    ``venue`` is ``"coinbase"``, ``"binance"`` or ``"unknown"``; ``products`` the venue's symbols;
+    ``created_ns`` int ns since the epoch (given by the writer's caller, never read from a clock
+    here); ``source_format`` is ``"jtrader"``, ``"cryptofeed"`` or ``"hftbacktest"`` for headers
+    made by :func:`jtrader.recording.read_records`; ``metadata`` is free-form JSON-able data.
+    """
+
+    venue: str
+    products: tuple[str, ...]
+    created_ns: int
+    jtrader_version: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+    source_format: str = "jtrader"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The header as written in the file's first chunk (keys sorted on output)."""
+        return {
+            "format": "jtrader-recording",
+            "format_version": self.format_version,
+            "venue": self.venue,
+            "products": list(self.products),
+            "created_ns": self.created_ns,
+            "jtrader_version": self.jtrader_version,
+            "metadata": self.metadata,
+        }

@@ -1,0 +1,77 @@
+"""``jtrader replay``: parse the namespace, run :func:`jtrader.replay.runner.replay`, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import orjson
+
+from jtrader.errors import ConfigError
+from jtrader.replay.runner import ReplayConfig, replay
+from jtrader.strategies.loader import build_strategy
+
+__all__ = ["parse_speed", "run"]
+
+
+def parse_speed(text: str) -> float | None:
+    """``"max"`` -> None (as fast as possible); ``"1"`` -> real time; ``"N"`` -> N x real time."""
+    if text == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        raise ConfigError(f"--speed must be max or a positive number, got {text!r}") from None
+    if not speed > 0 or speed == float("inf"):
+        raise ConfigError(f"--speed must be max or a positive number, got {text!r}")
+    return speed
+
+
+def run(args: argparse.Namespace) -> int:
+    strategy = build_strategy(args.strategy, args.param) if args.strategy else None
+    if args.param and strategy is None:
+        raise ConfigError("--param needs --strategy")
+    if args.top < 0:
+        raise ConfigError("--top must be >= 0")
+    config = ReplayConfig(
+        format=args.format,
+        venue=args.venue,
+        strategy=strategy,
+        speed=parse_speed(args.speed),
+        top=args.top,
+        cash=args.cash,
+    )
+    outcome = replay(args.recording, config)
+    summary = outcome.summary
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        (out / "events.jsonl").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in outcome.events))
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(summary) + b"\n")
+        sys.stdout.flush()
+    else:
+        _print_human(summary)
+    return 0
+
+
+def _print_human(summary: dict) -> None:
+    print(
+        f"replayed {summary['records']} records ({summary['messages']} frames, {summary['duration_s']} s of data) "
+        f"from a {summary['venue']} {summary['format']} recording in {summary['elapsed_s']} s"
+    )
+    print(
+        f"malformed {summary['malformed']}, gaps {summary['gaps']}, resyncs {summary['resyncs']}, "
+        f"book checks {summary['book_checks']['checked']} ({summary['book_checks']['mismatched']} mismatched)"
+    )
+    for symbol, book in summary["books"].items():
+        bid = book["bids"][0] if book["bids"] else ["-", "-"]
+        ask = book["asks"][0] if book["asks"] else ["-", "-"]
+        print(f"  {symbol}: bid {bid[1]} @ {bid[0]}  ask {ask[1]} @ {ask[0]}")
+    if "orders" in summary:
+        print(
+            f"strategy {summary['strategy']}: {summary['orders']} orders, {summary['fills']} fills, "
+            f"final equity {summary['final_equity']}, fees {summary['fees']}"
+        )

@@ -1,0 +1,230 @@
+"""Replay a recorded websocket session through the engine, risk manager and simulated exchange.
+
+The runner only wires things together: it opens the recording (any supported format), picks the
+venue adapter, builds the same :class:`~jtrader.trading.Engine` a backtest or a paper session
+uses, and feeds it the adapter's messages. Books live in the simulated exchange; the runner reads
+them at the end for the summary.
+
+Instruments are not known before the data says so (a REST body in the recording, or the grid
+inferred from the first snapshot), so the runner reads ahead a short *pre-roll* (until every
+product has sent a message, at most :data:`PREROLL_NS` of data or :data:`PREROLL_MESSAGES`
+messages), builds the engine with the instruments found, then replays the buffered messages and
+the rest in order. Messages of products first seen after the pre-roll are counted as
+``unknown`` by the engine and skipped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jtrader.errors import ConfigError
+from jtrader.model import (
+    BookDelta,
+    BookResync,
+    BookSnapshot,
+    Heartbeat,
+    Instrument,
+    MarketMessage,
+    Quote,
+    SequenceGap,
+    VenueNotice,
+    format_atoms,
+    to_atoms,
+)
+from jtrader.recording import open_source
+from jtrader.replay.source import Pacer, RecordCounts, messages_from_records
+from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
+from jtrader.trading import Engine, Portfolio, Strategy
+from jtrader.trading.report import events_to_records
+from jtrader.venues import BinanceAdapter, BookTickerCheck, CoinbaseAdapter
+
+__all__ = ["PREROLL_MESSAGES", "PREROLL_NS", "ReplayConfig", "ReplayOutcome", "replay"]
+
+log = logging.getLogger(__name__)
+
+#: how much data the runner reads ahead to learn the instruments (ns of receive time)
+PREROLL_NS = 30 * 1_000_000_000
+PREROLL_MESSAGES = 200_000
+_NO_SYMBOL = (Heartbeat, SequenceGap, VenueNotice)
+
+
+@dataclass(slots=True)
+class ReplayConfig:
+    """Everything a replay needs besides the file. Money as decimal strings, latencies in ns."""
+
+    format: str = "auto"
+    venue: str = "auto"
+    strategy: Strategy | None = None
+    speed: float | None = None  # None = as fast as possible
+    top: int = 5
+    cash: str = "100000"
+    maker_bps: str = "0"
+    taker_bps: str = "0"
+    entry_latency_ns: int = 50_000_000
+    response_latency_ns: int = 50_000_000
+    record_events: bool = True
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+
+
+@dataclass(slots=True)
+class ReplayOutcome:
+    """The summary (the ``--json`` object) and the engine's events as JSON-able records."""
+
+    summary: dict[str, Any]
+    events: list[dict[str, Any]]
+
+
+def _make_adapter(venue: str) -> Any:
+    if venue == "coinbase":
+        return CoinbaseAdapter()
+    if venue == "binance":
+        return BinanceAdapter()
+    raise ConfigError(f"cannot replay venue {venue!r}: use --venue coinbase or --venue binance")
+
+
+def _symbol_of(msg: MarketMessage) -> str | None:
+    if isinstance(msg, _NO_SYMBOL):
+        return None
+    return msg.symbol  # type: ignore[union-attr]
+
+
+def _preroll(messages: Iterator[MarketMessage], products: tuple[str, ...]) -> tuple[list[MarketMessage], list[str]]:
+    """Read ahead until every product spoke, or the pre-roll limits; return (buffer, symbols in order)."""
+    buffered: list[MarketMessage] = []
+    seen: dict[str, None] = {}
+    wanted = set(products)
+    first_ts: int | None = None
+    for msg in messages:
+        buffered.append(msg)
+        symbol = _symbol_of(msg)
+        if symbol is not None and symbol not in seen:
+            seen[symbol] = None
+        first_ts = msg.ts if first_ts is None else first_ts
+        if wanted and wanted.issubset(seen):
+            break
+        if msg.ts - first_ts >= PREROLL_NS or len(buffered) >= PREROLL_MESSAGES:
+            break
+    return buffered, list(seen)
+
+
+def replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcome:
+    """Replay ``path``; the outcome's ``summary`` is the ``--json`` output of ``jtrader replay``."""
+    config = config or ReplayConfig()
+    started = time.perf_counter()
+    source = open_source(path, config.format, config.venue)
+    venue = source.header.venue
+    adapter = _make_adapter(venue)
+    counts = RecordCounts()
+    pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
+    check = BookTickerCheck() if venue == "binance" else None
+    books: dict[str, Any] = {}
+
+    def after_book(msg: BookSnapshot | BookDelta) -> None:
+        book = books.get(msg.symbol)
+        if book is not None and check is not None:
+            check.on_book(msg.symbol, msg.update_id, book)
+
+    def on_quote(quote: Quote) -> None:
+        if check is not None:
+            check.on_quote(quote, books.get(quote.symbol))
+
+    stream = messages_from_records(iter(source), adapter, counts, pacer, after_book, on_quote)
+    buffered, symbols = _preroll(stream, tuple(source.header.products))
+    instruments = [adapter.instruments[s] for s in symbols if s in adapter.instruments]
+    if not instruments:
+        return ReplayOutcome(_summary(source, venue, adapter, counts, check, {}, None, None, config, started), [])
+    cash = to_atoms(config.cash, "cash")
+    balances = {quote: cash for quote in sorted({inst.quote for inst in instruments})}
+    exchange = SimulatedExchange(
+        instruments,
+        balances=balances,
+        fees=FeeModel(maker_bps=config.maker_bps, taker_bps=config.taker_bps),
+        latency=ConstantLatency(entry_ns=config.entry_latency_ns, response_ns=config.response_latency_ns),
+    )
+    for inst in instruments:
+        books[inst.symbol] = exchange.book(inst.symbol)
+    portfolio = Portfolio(instruments, dict(balances))
+    strategy = config.strategy if config.strategy is not None else Strategy()
+    engine = Engine(instruments, strategy, exchange, portfolio, record_events=config.record_events)
+    result = engine.run(itertools.chain(buffered, stream))
+    summary = _summary(source, venue, adapter, counts, check, books, engine, result, config, started)
+    return ReplayOutcome(summary, events_to_records(result.events, engine.instruments))
+
+
+def _levels(inst: Instrument, levels: list[tuple[int, int]]) -> list[list[str]]:
+    return [[inst.ticks_to_price(p), inst.lots_to_size(s)] for p, s in levels]
+
+
+def _summary(
+    source: Any,
+    venue: str,
+    adapter: Any,
+    counts: RecordCounts,
+    check: Any,
+    books: dict[str, Any],
+    engine: Engine | None,
+    result: Any,
+    config: ReplayConfig,
+    started: float,
+) -> dict[str, Any]:
+    stats = adapter.stats
+    out: dict[str, Any] = {
+        "venue": venue,
+        "format": source.format,
+        "records": counts.records,
+        "messages": stats.frames,
+        "market_messages": stats.messages,
+        "malformed": stats.malformed,
+        "unknown_channel": stats.unknown_channel,
+        "duplicates": stats.duplicates,
+        "gaps": stats.gaps,
+        "resyncs": stats.resyncs,
+        "book_checks": {
+            "checked": check.checked if check is not None else 0,
+            "mismatched": check.mismatched if check is not None else 0,
+        },
+        "corrupt_chunks": source.skipped,
+        "truncated": source.truncated,
+        "start_ts": counts.first_ts,
+        "end_ts": counts.last_ts,
+        "duration_s": round((counts.last_ts - counts.first_ts) / 1e9, 3),
+    }
+    book_out: dict[str, Any] = {}
+    for symbol in sorted(books):
+        book = books[symbol]
+        inst = engine.instrument(symbol) if engine is not None else adapter.instruments[symbol]
+        bids, asks = book.top(config.top)
+        book_out[symbol] = {
+            "bids": _levels(inst, bids),
+            "asks": _levels(inst, asks),
+            "crossed": book.crossed,
+            "resyncing": adapter.is_resyncing(symbol),
+        }
+    out["books"] = book_out
+    if engine is not None and result is not None and config.strategy is not None:
+        portfolio = engine.portfolio
+        quotes = sorted({engine.instrument(s).quote for s in books})
+        equity = {q: format_atoms(portfolio.equity(q)) for q in quotes}
+        out["strategy"] = type(config.strategy).name or type(config.strategy).__name__
+        out["orders"] = result.orders
+        out["fills"] = result.fills
+        out["denials"] = result.denials
+        out["rejections"] = result.rejections
+        out["final_equity"] = equity[quotes[0]] if len(quotes) == 1 else equity
+        out["equity"] = equity
+        out["fees"] = {q: format_atoms(portfolio.fees_paid(q)) for q in quotes}
+        out["positions"] = {s: engine.instrument(s).lots_to_size(portfolio.position(s)) for s in sorted(books)}
+        out["trading_state"] = result.trading_state.value
+    if engine is not None and result is not None:
+        out["late"] = result.late
+        out["unknown_symbol"] = result.unknown
+    out["adapter"] = stats.as_dict()
+    out["elapsed_s"] = round(time.perf_counter() - started, 3)
+    return out

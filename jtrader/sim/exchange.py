@@ -1,0 +1,290 @@
+"""The simulated exchange: commands and market messages in, order events out. No clock of its own.
+
+Time is whatever the caller says: market messages carry their ``ts`` (local receive time, ns)
+and :meth:`SimulatedExchange.advance` moves the exchange to a given time. A command sent at
+``cmd.ts`` reaches the matching engine at ``cmd.ts + entry latency`` (cancels: cancel
+latency); each event the engine produces at exchange time ``t`` is delivered at
+``t + response latency``. Same inputs in the same order give the same events, byte for byte.
+Every fill assumption is listed in ``docs/fills.md``; the code that makes it says so in its
+docstring (``_arrival``, ``_resting``, ``_bars``, ``fees``, ``queue``, ``latency``).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jtrader.book import OrderBook
+from jtrader.errors import DataError, OrderError, TimestampError, UnknownInstrumentError
+from jtrader.model import (
+    Bar,
+    BookDelta,
+    BookResync,
+    BookSnapshot,
+    CancelAll,
+    CancelOrder,
+    Heartbeat,
+    Instrument,
+    OrderEvent,
+    Quote,
+    SequenceGap,
+    SubmitOrder,
+    Trade,
+    VenueNotice,
+    check_ts,
+)
+from jtrader.model.timestamps import MAX_TS_NS
+from jtrader.sim._bars import _BarMixin
+from jtrader.sim._core import _SymbolState
+from jtrader.sim.account import Balance
+from jtrader.sim.fees import FeeModel
+from jtrader.sim.latency import LatencyModel
+from jtrader.sim.orders import OpenOrder
+from jtrader.sim.queue import QueueModel
+
+__all__ = ["SimulatedExchange"]
+
+
+class SimulatedExchange(_BarMixin):
+    """A deterministic spot exchange for backtests, replays and paper trading.
+
+    ``instruments``: the tradable :class:`Instrument` objects (an iterable, or a mapping by
+    symbol). ``balances``: starting balances in atoms per currency (``{"USD": 10**22}``).
+    ``fees``, ``latency``, ``queue``: the fee, latency and queue-position models (defaults:
+    no fees, zero latency, :class:`RiskAverseQueue`). ``bar_fill``: ``"next_open"`` (market
+    orders in candle backtests fill at the next bar's open) or ``"close"`` (at the last close).
+
+    The exchange owns one :class:`OrderBook` per instrument, fed by :meth:`on_market`; readers
+    (engine, strategy) use :meth:`book` and must not modify it. Invalid configuration raises
+    :class:`jtrader.errors.ConfigError`.
+    """
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument] | Mapping[str, Instrument],
+        balances: Mapping[str, int] | None = None,
+        *,
+        fees: FeeModel | None = None,
+        latency: LatencyModel | None = None,
+        queue: QueueModel | None = None,
+        bar_fill: str = "next_open",
+    ) -> None:
+        super().__init__(instruments, balances, fees=fees, latency=latency, queue=queue, bar_fill=bar_fill)
+        self._handlers: dict[type, Any] = {
+            BookDelta: self._on_delta,
+            BookSnapshot: self._on_snapshot,
+            Trade: self._on_trade,
+            Bar: self._on_bar,
+            Quote: self._on_quote,
+            BookResync: self._on_resync,
+            SequenceGap: self._on_gap,
+            Heartbeat: _ignore,
+            VenueNotice: _ignore,
+        }
+
+    # -- commands ---------------------------------------------------------------------------
+    def _check_command_ts(self, ts: object, what: str) -> int:
+        ts = check_ts(ts, what)
+        if ts < self._now:
+            raise TimestampError(f"{what} {ts} ns is before the exchange time {self._now} ns")
+        return ts
+
+    def submit(self, cmd: SubmitOrder) -> None:
+        """Send a new order at ``cmd.ts`` (ns); it reaches the engine after the entry latency.
+
+        Raises :class:`OrderError` if ``cmd`` is not a SubmitOrder and :class:`TimestampError`
+        if its ``ts`` is not an int of ns in 2000..2200 or is before the exchange time. Every
+        other problem is an ``OrderRejected`` event with a reason code.
+        """
+        if type(cmd) is not SubmitOrder:
+            raise OrderError(f"submit() takes a SubmitOrder, got {type(cmd).__name__}")
+        ts = self._check_command_ts(cmd.ts, "SubmitOrder.ts")
+        self._seq += 1
+        heapq.heappush(self._pending, (ts + self._latency.entry(), self._seq, cmd))
+
+    def cancel(self, cmd: CancelOrder | CancelAll) -> None:
+        """Send a cancel at ``cmd.ts`` (ns); it reaches the engine after the cancel latency.
+
+        A cancel of an order that is not open when the cancel arrives gives
+        ``CancelRejected(UNKNOWN_ORDER)``; ``CancelAll`` cancels every open order (of its
+        symbol), one ``OrderCanceled`` each, and nothing when none is open.
+        """
+        if type(cmd) is not CancelOrder and type(cmd) is not CancelAll:
+            raise OrderError(f"cancel() takes a CancelOrder or CancelAll, got {type(cmd).__name__}")
+        ts = self._check_command_ts(cmd.ts, f"{type(cmd).__name__}.ts")
+        self._seq += 1
+        heapq.heappush(self._pending, (ts + self._latency.cancel(), self._seq, cmd))
+
+    # -- time -------------------------------------------------------------------------------
+    def advance(self, now: int) -> list[OrderEvent]:
+        """Process commands that arrived by ``now`` (ns), then return the events delivered by ``now``.
+
+        Events come ordered by (delivery ts, production order) and leave the outbox.
+        """
+        if type(now) is not int:
+            raise TimestampError(f"advance() needs an int of ns, got {now!r}")
+        self._now = max(self._now, now)
+        pending = self._pending
+        if pending and pending[0][0] <= now:
+            self._run_commands(now)
+        outbox = self._outbox
+        events: list[OrderEvent] = []
+        while outbox and outbox[0][0] <= now:
+            events.append(heapq.heappop(outbox)[2])
+        return events
+
+    def next_wakeup(self) -> int | None:
+        """The earliest pending command arrival or event delivery time (ns), None when idle."""
+        times = [queue[0][0] for queue in (self._pending, self._outbox) if queue]
+        return min(times) if times else None
+
+    # -- market data ------------------------------------------------------------------------
+    def on_market(self, msg: Any) -> None:
+        """Feed one market message (any ``jtrader.model.messages`` type) at ``msg.ts``.
+
+        First the commands that arrived by ``msg.ts`` execute against the market *before*
+        ``msg``; then ``msg`` is applied (books, last price); then resting and stop orders of
+        its instrument are matched against the new state. Messages for unknown symbols are
+        counted in :attr:`ignored_messages`. Raises :class:`TimestampError` when ``msg.ts`` is
+        not an int, goes back in time or is past 2200, :class:`DataError` for a non-message.
+        """
+        ts = msg.ts
+        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
+            raise TimestampError(
+                f"{type(msg).__name__}.ts {ts!r} is not an int of ns at or after the exchange time {self._now}"
+            )
+        self._now = ts
+        pending = self._pending
+        if pending and pending[0][0] <= ts:
+            self._run_commands(ts)
+        handler = self._handlers.get(type(msg))
+        if handler is None:
+            raise DataError(f"not a market message: {type(msg).__name__}")
+        handler(msg)
+
+    def _on_delta(self, msg: BookDelta) -> None:
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+            return
+        if st.resyncing:
+            self.dropped_deltas += 1
+            return
+        st.book.apply_delta(msg.bids, msg.asks)
+        st.l2 = True
+        if st.from_quotes:
+            st.from_quotes = False
+        # a fresh update of a level ends the consumption our fills recorded there
+        if st.consumed_bid:
+            for price, _ in msg.bids:
+                st.consumed_bid.pop(price, None)
+        if st.consumed_ask:
+            for price, _ in msg.asks:
+                st.consumed_ask.pop(price, None)
+        if st.resting or st.stops:
+            self._match_book(st, msg.ts)
+
+    def _on_snapshot(self, msg: BookSnapshot) -> None:
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+            return
+        st.book.apply(msg)
+        st.l2 = True
+        st.from_quotes = False
+        st.resyncing = False
+        st.consumed_bid.clear()
+        st.consumed_ask.clear()
+        if st.resting or st.stops:
+            self._match_book(st, msg.ts)
+
+    def _on_quote(self, msg: Quote) -> None:
+        """Top of book. Builds a one-level book only for instruments that get no depth data."""
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+            return
+        if st.l2 and not st.from_quotes:
+            return  # the depth book is authoritative
+        st.book.apply_snapshot(((msg.bid, msg.bid_size),), ((msg.ask, msg.ask_size),))
+        st.l2 = st.from_quotes = True
+        st.consumed_bid.clear()
+        st.consumed_ask.clear()
+        if st.resting or st.stops:
+            self._match_book(st, msg.ts)
+
+    def _on_trade(self, msg: Trade) -> None:
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+            return
+        st.last_price = msg.price
+        if st.resting or st.stops:
+            self._match_trade(st, msg, msg.ts)
+
+    def _on_bar(self, msg: Bar) -> None:
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+            return
+        if st.resting or st.stops or st.waiting:
+            self._match_bar(st, msg, msg.ts)
+        st.last_price = st.bar_close = msg.close
+
+    def _on_resync(self, msg: BookResync) -> None:
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+            return
+        self._resync(st)
+
+    def _on_gap(self, msg: SequenceGap) -> None:
+        for symbol in msg.symbols:
+            st = self._states.get(symbol)
+            if st is not None:
+                self._resync(st)
+
+    @staticmethod
+    def _resync(st: _SymbolState) -> None:
+        """The book is wrong until the next snapshot: empty it so nothing fills against it."""
+        st.book.clear()
+        st.resyncing = True
+        st.consumed_bid.clear()
+        st.consumed_ask.clear()
+
+    # -- reads ------------------------------------------------------------------------------
+    def _state(self, symbol: str) -> _SymbolState:
+        st = self._states.get(symbol)
+        if st is None:
+            raise UnknownInstrumentError(f"unknown instrument {symbol!r}")
+        return st
+
+    def book(self, symbol: str) -> OrderBook:
+        """The exchange's book of ``symbol`` (read-only for callers). Raises UnknownInstrumentError."""
+        return self._state(symbol).book
+
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument ``symbol``. Raises :class:`UnknownInstrumentError`."""
+        return self._state(symbol).inst
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """A copy of the instruments by symbol."""
+        return dict(self._instruments)
+
+    def open_orders(self, symbol: str | None = None) -> list[OpenOrder]:
+        """Snapshots of the open orders (of ``symbol``), in acceptance order."""
+        return [o.view() for o in self._orders.values() if symbol is None or o.symbol == symbol]
+
+    def balance(self, currency: str) -> Balance:
+        """A snapshot of ``currency``'s balance in atoms (zero for a currency never seen)."""
+        return self._account.balance(currency)
+
+    def last_price(self, symbol: str) -> int | None:
+        """Last trade price or bar close of ``symbol`` in ticks; None before any."""
+        return self._state(symbol).last_price
+
+
+def _ignore(msg: object) -> None:
+    """Heartbeats and venue notices change nothing on the exchange."""

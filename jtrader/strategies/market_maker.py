@@ -1,0 +1,144 @@
+"""``market_maker``: post-only quotes around the mid of the L2 book, with an inventory skew.
+
+For replay and paper trading (it reacts to book updates; bars are ignored). Per symbol:
+
+* ``mid`` = (best bid + best ask) / 2 in ticks (floored). The half spread is ``half_spread_ticks``
+  when set (> 0), else ``half_spread_bps`` of the mid (at least one tick).
+* Inventory skew: both quotes move by ``-skew_bps`` of the mid times ``position / max_position``,
+  so a long book quotes lower (sells sooner, buys later) and a short one higher.
+* bid = ``mid - half + skew``, ask = ``mid + half + skew``, clamped so a quote never crosses the
+  book (bid below the best ask, ask above the best bid): the quotes are post-only.
+* Size: ``size`` (base units, decimal string) per quote, cut so that a fill cannot take
+  ``|position|`` past ``max_position``; a side with no room is not quoted.
+* Requote (cancel both, place both) only when the wanted prices moved by at least
+  ``requote_ticks`` (or at all when 0) or the position changed; a book that is not ready
+  (resyncing, crossed or one-sided) cancels the quotes and waits.
+
+On BTC-USD where one lot is 1e-8 BTC, ``size="0.001"`` is 100,000 lots and
+``max_position="0.01"`` one million.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jtrader.errors import ConfigError
+from jtrader.model import OrderType, Side
+from jtrader.trading import Strategy
+
+if TYPE_CHECKING:
+    from jtrader.model import BookDelta, BookSnapshot
+    from jtrader.trading import Context
+
+__all__ = ["MarketMaker"]
+
+_TERMINAL = frozenset({"OrderRejected", "OrderDenied", "OrderCanceled", "OrderExpired"})
+
+
+class _Quotes:
+    """What is quoted on one symbol: order ids and prices, and the position they were made for."""
+
+    __slots__ = ("ask", "ask_id", "bid", "bid_id", "max_lots", "position", "size_lots")
+
+    def __init__(self, size_lots: int, max_lots: int) -> None:
+        self.size_lots = size_lots
+        self.max_lots = max_lots
+        self.bid_id: str | None = None
+        self.ask_id: str | None = None
+        self.bid = 0
+        self.ask = 0
+        self.position: int | None = None
+
+
+class MarketMaker(Strategy):
+    """Two-sided post-only quotes around the mid, requoted when the mid moves, with inventory limits."""
+
+    name: ClassVar[str] = "market_maker"
+    description: ClassVar[str] = (
+        "post-only bid/ask around the book mid (ticks or bps), requote on mid moves, size and inventory limits, skew"
+    )
+    params: ClassVar[dict[str, object]] = {
+        "symbol": "",
+        "size": Decimal("0.001"),
+        "max_position": Decimal("0.01"),
+        "half_spread_bps": Decimal("5"),
+        "half_spread_ticks": 0,
+        "requote_ticks": 0,
+        "skew_bps": Decimal("5"),
+    }
+
+    def __init__(self, **overrides: object) -> None:
+        super().__init__(**overrides)
+        p = self.p
+        if p.size <= 0 or p.max_position < p.size:
+            raise ConfigError(f"market_maker: need 0 < size <= max_position, got {p.size} and {p.max_position}")
+        if p.half_spread_bps < 0 or p.half_spread_ticks < 0 or p.requote_ticks < 0 or p.skew_bps < 0:
+            raise ConfigError("market_maker: spreads, requote_ticks and skew_bps must not be negative")
+        self._books: dict[str, _Quotes] = {}
+
+    def _state(self, ctx: Context, symbol: str) -> _Quotes:
+        state = self._books.get(symbol)
+        if state is None:
+            instrument = ctx.instrument(symbol)
+            size = instrument.size_to_lots(self.p.size.quantize(instrument.size_lot, rounding="ROUND_DOWN"))
+            max_lots = instrument.size_to_lots(self.p.max_position.quantize(instrument.size_lot, rounding="ROUND_DOWN"))
+            state = self._books[symbol] = _Quotes(max(size, 1), max(max_lots, 1))
+        return state
+
+    def on_book(self, ctx: Context, msg: BookSnapshot | BookDelta) -> None:
+        """Recompute the wanted quotes of ``msg.symbol`` and requote when they moved."""
+        symbol = msg.symbol
+        if self.p.symbol and symbol != self.p.symbol:
+            return
+        state = self._state(ctx, symbol)
+        book = ctx.book(symbol)
+        bid, ask = book.best_bid, book.best_ask
+        if not ctx.book_ready(symbol) or bid is None or ask is None or bid >= ask:
+            self._cancel(ctx, state)
+            return
+        mid = (bid + ask) // 2
+        half = self.p.half_spread_ticks or max(1, int(mid * self.p.half_spread_bps / 10_000))
+        position = ctx.position(symbol)
+        skew = -int(mid * self.p.skew_bps / 10_000 * position / state.max_lots)
+        want_bid = min(mid - half + skew, ask - 1)
+        want_ask = max(mid + half + skew, bid + 1)
+        moved = abs(want_bid - state.bid) + abs(want_ask - state.ask)
+        live = state.bid_id is not None or state.ask_id is not None
+        if live and position == state.position and (moved == 0 or moved < self.p.requote_ticks):
+            return
+        self._cancel(ctx, state)
+        state.position, state.bid, state.ask = position, want_bid, want_ask
+        room_buy = min(state.size_lots, state.max_lots - position)
+        room_sell = min(state.size_lots, state.max_lots + position)
+        if room_buy > 0 and want_bid > 0:
+            state.bid_id = ctx.submit(symbol, Side.BUY, OrderType.LIMIT, size=room_buy, price=want_bid, post_only=True)
+        if room_sell > 0:
+            state.ask_id = ctx.submit(
+                symbol, Side.SELL, OrderType.LIMIT, size=room_sell, price=want_ask, post_only=True
+            )
+
+    def _cancel(self, ctx: Context, state: _Quotes) -> None:
+        for order_id in (state.bid_id, state.ask_id):
+            if order_id is not None:
+                ctx.cancel(order_id)
+        state.bid_id = state.ask_id = None
+        state.position = None
+
+    def on_order_event(self, ctx: Context, event: Any) -> None:
+        """A quote that filled completely or was refused is no longer live; requote on the next book."""
+        order_id = getattr(event, "order_id", None)
+        kind = type(event).__name__
+        if not (kind in _TERMINAL or (kind == "OrderFilled" and event.leaves == 0)):
+            if kind == "OrderFilled":  # partial fill: the position changed, requote next time
+                for state in self._books.values():
+                    if order_id in (state.bid_id, state.ask_id):
+                        state.position = None
+            return
+        for state in self._books.values():
+            if state.bid_id == order_id:
+                state.bid_id = None
+                state.position = None
+            elif state.ask_id == order_id:
+                state.ask_id = None
+                state.position = None

@@ -1,0 +1,566 @@
+"""The engine: one loop over timestamped market messages, the same in every mode.
+
+Per message ``msg`` (``ts = msg.ts``, local receive time in ns):
+
+1. the clock moves to ``ts``. It never moves backwards: a message older than the clock (local
+   receive times in real recordings can step back slightly) is processed at the current clock,
+   with its ``ts`` replaced by the clock's, and counted in :attr:`RunResult.late`;
+2. messages for a symbol the engine was not given are skipped and counted (``unknown``);
+3. the simulated exchange processes commands that arrived by ``ts`` and applies the message
+   (``exchange.on_market``), then returns the events due by ``ts`` (``exchange.advance``);
+4. each event goes to the order tracker and the portfolio, is recorded, goes to the emergency
+   manager, then to ``strategy.on_order_event``;
+5. the instrument's mark moves (bar close; mid of a two-sided book; last trade while the book
+   has no two sides; mid of a quote);
+6. the emergency manager checks its triggers (stale data, crossed book, resync, drawdown,
+   daily loss) and may run its procedure;
+7. the strategy sees the message (``on_bar``, ``on_book``, ``on_trade``, ``on_quote``).
+
+Commands a strategy issues inside any callback go through the risk manager at the current
+clock and, if they pass, to ``exchange.submit``/``exchange.cancel`` right away. Denials,
+risk state changes and emergency steps are recorded when they happen and delivered to the
+strategy right after the callback that caused them returns (never re-entrantly). Exchange
+events due between two messages (latency) are delivered when the next message arrives; after
+the last message the engine drains the exchange (``next_wakeup``/``advance``), calls
+``on_stop``, and drains again. Nothing here depends on the mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from jtrader.errors import ConfigError, DataError, InvariantError, OrderError, UnknownInstrumentError
+from jtrader.model import (
+    Bar,
+    BookDelta,
+    BookResync,
+    BookSnapshot,
+    CancelAll,
+    CancelOrder,
+    CancelRejected,
+    EmergencyAction,
+    Heartbeat,
+    Instrument,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderStatus,
+    OrderTriggered,
+    OrderType,
+    Quote,
+    RiskStateChanged,
+    SequenceGap,
+    Side,
+    SubmitOrder,
+    TimeInForce,
+    Trade,
+    TradingState,
+    VenueNotice,
+)
+from jtrader.trading.clock import Clock
+from jtrader.trading.context import Context
+from jtrader.trading.gate import EmergencyHooks, PassThroughGate, RiskGate
+from jtrader.trading.orders import OrderTracker
+from jtrader.trading.portfolio import Portfolio
+from jtrader.trading.strategy import Strategy
+
+if TYPE_CHECKING:
+    from jtrader.book import OrderBook
+
+__all__ = ["Engine", "RunResult"]
+
+#: a final drain that keeps producing work past this many rounds is a bug (a strategy that
+#: reacts to every event with a new order forever)
+MAX_DRAIN_ROUNDS = 1_000_000
+
+
+@dataclass(slots=True)
+class RunResult:
+    """What one :meth:`Engine.run` produced. Counts are plain ints; ``events`` are in emission order."""
+
+    events: list[Any] = field(default_factory=list)
+    #: market messages processed (late and unknown ones included)
+    messages: int = 0
+    bars: int = 0
+    #: submit calls (denied ones included) and the orders that reached the exchange
+    orders: int = 0
+    sent: int = 0
+    fills: int = 0
+    denials: int = 0
+    rejections: int = 0
+    cancels: int = 0
+    #: messages older than the clock (processed at the clock) and for unknown symbols (skipped)
+    late: int = 0
+    unknown: int = 0
+    start_ts: int = 0
+    end_ts: int = 0
+    trading_state: TradingState = TradingState.ACTIVE
+    emergency_triggers: list[str] = field(default_factory=list)
+    portfolio: Portfolio | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The counters as a plain dict (stable key order)."""
+        return {
+            "messages": self.messages,
+            "bars": self.bars,
+            "orders": self.orders,
+            "sent": self.sent,
+            "fills": self.fills,
+            "denials": self.denials,
+            "rejections": self.rejections,
+            "cancels": self.cancels,
+            "late": self.late,
+            "unknown": self.unknown,
+            "start_ts": self.start_ts,
+            "end_ts": self.end_ts,
+            "trading_state": self.trading_state.value,
+            "emergency_triggers": list(self.emergency_triggers),
+        }
+
+
+def _overrides(strategy: Strategy, name: str) -> bool:
+    return getattr(type(strategy), name) is not getattr(Strategy, name)
+
+
+class Engine:
+    """Runs one strategy against one exchange through the risk manager. See the module docstring."""
+
+    def __init__(  # noqa: PLR0917
+        self,
+        instruments: Iterable[Instrument],
+        strategy: Strategy,
+        exchange: Any,
+        portfolio: Portfolio,
+        risk: RiskGate | None = None,
+        emergency: EmergencyHooks | None = None,
+        clock: Clock | None = None,
+        record_events: bool = True,
+    ) -> None:
+        self.instruments: dict[str, Instrument] = {}
+        for inst in instruments:
+            self.instruments[inst.symbol] = inst
+        if not self.instruments:
+            raise ConfigError("the engine needs at least one instrument")
+        if not isinstance(strategy, Strategy):
+            raise ConfigError(f"strategy must be a jtrader.trading.Strategy, got {type(strategy).__name__}")
+        self.strategy = strategy
+        self.exchange = exchange
+        self.portfolio = portfolio
+        self.clock = clock if clock is not None else Clock()
+        self.record_events = record_events
+        self.result = RunResult(portfolio=portfolio)
+        self.events = self.result.events
+        self.tracker = OrderTracker()
+        #: symbols whose book is known wrong until the next snapshot
+        self.resyncing: set[str] = set()
+        self.ctx = Context(self)
+        self._next_id = 0
+        self._deferred: list[Any] = []
+        self._ran = False
+        if risk is None and emergency is not None:
+            risk = emergency.default_risk()
+        self.risk: RiskGate = risk if risk is not None else PassThroughGate()
+        self.emergency = emergency
+        self.risk.bind(self)
+        if emergency is not None:
+            emergency.bind(self)
+        self._on_order_event = strategy.on_order_event if _overrides(strategy, "on_order_event") else None
+        self._on_risk_event = strategy.on_risk_event if _overrides(strategy, "on_risk_event") else None
+        self._event_handlers: dict[type, Callable[[Any], None]] = {
+            OrderAccepted: self._ev_accepted,
+            OrderFilled: self._ev_filled,
+            OrderCanceled: self._ev_canceled,
+            OrderExpired: self._ev_expired,
+            OrderRejected: self._ev_rejected,
+            OrderTriggered: self._ev_ignore,
+            CancelRejected: self._ev_ignore,
+        }
+
+    # -- commands (called through the Context) ----------------------------------------------
+    @property
+    def now(self) -> int:
+        """The clock in ns."""
+        return self.clock.now
+
+    def instrument(self, symbol: str) -> Instrument:
+        try:
+            return self.instruments[symbol]
+        except KeyError:
+            raise UnknownInstrumentError(f"no instrument {symbol!r} in this run") from None
+
+    def book(self, symbol: str) -> OrderBook:
+        """The exchange's book of ``symbol`` (read-only use)."""
+        self.instrument(symbol)
+        return self.exchange.book(symbol)
+
+    def new_order_id(self) -> str:
+        """The next deterministic order id: ``o-1``, ``o-2``..."""
+        self._next_id += 1
+        return f"o-{self._next_id}"
+
+    def submit(  # noqa: PLR0917 - the documented positional order
+        self,
+        symbol: str,
+        side: Side | str,
+        order_type: OrderType | str,
+        size: int = 0,
+        price: int | None = None,
+        stop_price: int | None = None,
+        tif: TimeInForce | str = TimeInForce.GTC,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        quote_size: int | None = None,
+        tag: str = "",
+    ) -> str:
+        """Build a :class:`SubmitOrder` at the clock, pass it through the risk manager, send it. Returns its id.
+
+        Types are checked here (a float price is a programming error: :class:`OrderError`);
+        values (zero size, unknown symbol, off-market price...) are for the risk manager and the
+        exchange to deny or reject, as events.
+        """
+        try:
+            side = Side(side)
+            order_type = OrderType(order_type)
+            tif = TimeInForce(tif)
+        except ValueError as exc:
+            raise OrderError(str(exc)) from None
+        for name, value in (("size", size), ("price", price), ("stop_price", stop_price), ("quote_size", quote_size)):
+            if value is not None and type(value) is not int:
+                raise OrderError(f"{name} must be an int (ticks, lots or atoms), got {value!r}")
+        if size is None:
+            raise OrderError("size must be an int of lots, got None")
+        if type(symbol) is not str:
+            raise OrderError(f"symbol must be a str, got {symbol!r}")
+        cmd = SubmitOrder(
+            self.clock.now,
+            self.new_order_id(),
+            symbol,
+            side,
+            order_type,
+            size,
+            price,
+            stop_price,
+            tif,
+            bool(post_only),
+            bool(reduce_only),
+            quote_size,
+            str(tag),
+        )
+        self.result.orders += 1
+        denial = self.risk.check(cmd)
+        if denial is not None:
+            self.result.denials += 1
+            self.emit(OrderDenied(cmd.ts, cmd.order_id, symbol, denial[0], denial[1]))
+            return cmd.order_id
+        self.send(cmd)
+        return cmd.order_id
+
+    def send(self, cmd: SubmitOrder) -> None:
+        """Send an order to the exchange without risk checks. Only the risk and emergency managers call this."""
+        self.tracker.add(cmd)
+        self.result.sent += 1
+        self.exchange.submit(cmd)
+
+    def cancel(self, order_id: str) -> None:
+        """Cancel one order. Cancels always pass the risk manager (in every state)."""
+        self.exchange.cancel(CancelOrder(self.clock.now, order_id))
+
+    def cancel_all(self, symbol: str | None = None) -> None:
+        """Cancel every open order (of ``symbol`` when given)."""
+        self.exchange.cancel(CancelAll(self.clock.now, symbol))
+
+    def kill(self, reason: str = "manual") -> bool:
+        """The manual kill switch: run the emergency procedure now. False when it already ran."""
+        if self.emergency is None:
+            raise ConfigError("this engine has no emergency manager: nothing to kill with")
+        return self.emergency.kill_switch(reason)
+
+    def emit(self, event: Any) -> None:
+        """Record a risk/emergency event now; the strategy receives it after the current callback."""
+        if self.record_events:
+            self.events.append(event)
+        self._deferred.append(event)
+
+    @property
+    def trading_state(self) -> TradingState:
+        return self.risk.state
+
+    def book_ready(self, symbol: str) -> bool:
+        """True when the book of ``symbol`` has both sides and is not awaiting a resync."""
+        if symbol in self.resyncing:
+            return False
+        book = self.exchange.book(symbol)
+        return book.best_bid is not None and book.best_ask is not None
+
+    def mid_x2(self, symbol: str) -> int | None:
+        """Twice the mid price in ticks: book mid, else the portfolio's mark (last close/trade)."""
+        book = self.exchange.book(symbol)
+        bid, ask = book.best_bid, book.best_ask
+        if bid is not None and ask is not None:
+            return bid + ask
+        return self.portfolio.marks_x2.get(symbol)
+
+    # -- exchange events --------------------------------------------------------------------
+    def _ev_accepted(self, ev: OrderAccepted) -> None:
+        self.tracker.accepted(ev.order_id)
+
+    def _ev_filled(self, ev: OrderFilled) -> None:
+        self.result.fills += 1
+        self.portfolio.apply_fill(ev)
+        self.tracker.filled(ev.order_id, ev.size, ev.leaves)
+
+    def _ev_canceled(self, ev: OrderCanceled) -> None:
+        self.result.cancels += 1
+        self.tracker.closed(ev.order_id, OrderStatus.CANCELED)
+
+    def _ev_expired(self, ev: OrderExpired) -> None:
+        self.tracker.closed(ev.order_id, OrderStatus.EXPIRED)
+
+    def _ev_rejected(self, ev: OrderRejected) -> None:
+        self.result.rejections += 1
+        self.tracker.closed(ev.order_id, OrderStatus.REJECTED)
+
+    def _ev_ignore(self, ev: Any) -> None:
+        pass
+
+    def _exchange_events(self, events: list[Any]) -> None:
+        handlers = self._event_handlers
+        emergency = self.emergency
+        on_order_event = self._on_order_event
+        ctx = self.ctx
+        for ev in events:
+            handler = handlers.get(type(ev))
+            if handler is None:
+                raise InvariantError(f"the exchange produced an unknown event {ev!r}")
+            handler(ev)
+            if self.record_events:
+                self.events.append(ev)
+            if emergency is not None:
+                emergency.on_event(ev)
+            if on_order_event is not None:
+                on_order_event(ctx, ev)
+            if self._deferred:
+                self.flush()
+
+    def flush(self) -> None:
+        """Deliver deferred risk/emergency events to the emergency manager and the strategy."""
+        emergency = self.emergency
+        while self._deferred:
+            batch, self._deferred = self._deferred, []
+            for ev in batch:
+                if type(ev) is RiskStateChanged or type(ev) is EmergencyAction:
+                    if self._on_risk_event is not None:
+                        self._on_risk_event(self.ctx, ev)
+                    continue
+                if emergency is not None:
+                    emergency.on_event(ev)
+                if self._on_order_event is not None:
+                    self._on_order_event(self.ctx, ev)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def _build_dispatch(self) -> dict[type, Callable[[Any], None]]:
+        """One closure per message type; callbacks the strategy does not override are left out."""
+        exchange = self.exchange
+        clock = self.clock
+        instruments = self.instruments
+        marks = self.portfolio.marks_x2
+        portfolio = self.portfolio
+        pending_cost = portfolio.pending_cost
+        resyncing = self.resyncing
+        result = self.result
+        ctx = self.ctx
+        strategy = self.strategy
+        emergency = self.emergency
+        em_message = emergency.on_message if emergency is not None else None
+        exchange_events = self._exchange_events
+        on_market = exchange.on_market
+        advance = exchange.advance
+        on_bar = strategy.on_bar if _overrides(strategy, "on_bar") else None
+        on_book = strategy.on_book if _overrides(strategy, "on_book") else None
+        on_trade = strategy.on_trade if _overrides(strategy, "on_trade") else None
+        on_quote = strategy.on_quote if _overrides(strategy, "on_quote") else None
+        deferred_owner = self
+
+        def bar(msg: Bar) -> None:
+            symbol = msg.symbol
+            if symbol not in instruments:
+                result.unknown += 1
+                return
+            on_market(msg)
+            events = advance(clock.now)
+            if events:
+                exchange_events(events)
+            result.bars += 1
+            marks[symbol] = 2 * msg.close
+            if pending_cost:
+                portfolio.resolve_cost(symbol)
+            if em_message is not None:
+                em_message(msg)
+            if on_bar is not None:
+                on_bar(ctx, msg)
+            if deferred_owner._deferred:
+                deferred_owner.flush()
+
+        def book(msg: BookSnapshot | BookDelta) -> None:
+            symbol = msg.symbol
+            if symbol not in instruments:
+                result.unknown += 1
+                return
+            if type(msg) is BookSnapshot:
+                resyncing.discard(symbol)
+            on_market(msg)
+            events = advance(clock.now)
+            if events:
+                exchange_events(events)
+            ob = exchange.book(symbol)
+            bid, ask = ob.best_bid, ob.best_ask
+            if bid is not None and ask is not None:
+                marks[symbol] = bid + ask
+                if pending_cost:
+                    portfolio.resolve_cost(symbol)
+            if em_message is not None:
+                em_message(msg)
+            if on_book is not None:
+                on_book(ctx, msg)
+            if deferred_owner._deferred:
+                deferred_owner.flush()
+
+        def trade(msg: Trade) -> None:
+            symbol = msg.symbol
+            if symbol not in instruments:
+                result.unknown += 1
+                return
+            on_market(msg)
+            events = advance(clock.now)
+            if events:
+                exchange_events(events)
+            ob = exchange.book(symbol)
+            if ob.best_bid is None or ob.best_ask is None:
+                marks[symbol] = 2 * msg.price
+                if pending_cost:
+                    portfolio.resolve_cost(symbol)
+            if em_message is not None:
+                em_message(msg)
+            if on_trade is not None:
+                on_trade(ctx, msg)
+            if deferred_owner._deferred:
+                deferred_owner.flush()
+
+        def quote(msg: Quote) -> None:
+            symbol = msg.symbol
+            if symbol not in instruments:
+                result.unknown += 1
+                return
+            on_market(msg)
+            events = advance(clock.now)
+            if events:
+                exchange_events(events)
+            if msg.bid > 0 and msg.ask > 0:
+                marks[symbol] = msg.bid + msg.ask
+                if pending_cost:
+                    portfolio.resolve_cost(symbol)
+            if em_message is not None:
+                em_message(msg)
+            if on_quote is not None:
+                on_quote(ctx, msg)
+            if deferred_owner._deferred:
+                deferred_owner.flush()
+
+        def status(msg: Any) -> None:
+            if type(msg) is BookResync:
+                if msg.symbol not in instruments:
+                    result.unknown += 1
+                    return
+                resyncing.add(msg.symbol)
+            elif type(msg) is SequenceGap:
+                resyncing.update(s for s in msg.symbols if s in instruments)
+            on_market(msg)
+            events = advance(clock.now)
+            if events:
+                exchange_events(events)
+            if em_message is not None:
+                em_message(msg)
+            if deferred_owner._deferred:
+                deferred_owner.flush()
+
+        return {
+            Bar: bar,
+            BookSnapshot: book,
+            BookDelta: book,
+            Trade: trade,
+            Quote: quote,
+            Heartbeat: status,
+            SequenceGap: status,
+            BookResync: status,
+            VenueNotice: status,
+        }
+
+    def run(self, messages: Iterable[Any]) -> RunResult:
+        """Run the strategy over ``messages`` (in receive-time order) and return the result.
+
+        An engine runs once: build a fresh engine, exchange and portfolio for every run.
+        """
+        if self._ran:
+            raise ConfigError("an Engine runs once: build a new engine (and exchange, portfolio) per run")
+        self._ran = True
+        result = self.result
+        clock = self.clock
+        dispatch = self._build_dispatch()
+        get = dispatch.get
+        started = False
+        count = 0
+        late = 0
+        for msg in messages:
+            handler = get(type(msg))
+            if handler is None:
+                raise DataError(f"the engine cannot process a {type(msg).__name__}: {msg!r}")
+            ts = msg.ts
+            if ts >= clock.now:
+                clock.now = ts
+            else:
+                late += 1
+                msg = msg._replace(ts=clock.now)
+            if not started:
+                started = True
+                result.start_ts = clock.now
+                self._start()
+            count += 1
+            handler(msg)
+        result.messages = count
+        result.late = late
+        if not started:
+            result.start_ts = clock.now
+            self._start()
+        self._drain()
+        self.strategy.on_stop(self.ctx)
+        self.flush()
+        self._drain()
+        result.end_ts = clock.now
+        result.trading_state = self.risk.state
+        return result
+
+    def _start(self) -> None:
+        self.strategy.on_start(self.ctx)
+        self.flush()
+
+    def _drain(self) -> None:
+        """Deliver every event the exchange still holds, moving the clock to each wake-up."""
+        exchange = self.exchange
+        clock = self.clock
+        for _ in range(MAX_DRAIN_ROUNDS):
+            wakeup = exchange.next_wakeup()
+            if wakeup is None:
+                return
+            clock.now = max(clock.now, wakeup)
+            events = exchange.advance(clock.now)
+            if events:
+                self._exchange_events(events)
+            elif wakeup <= clock.now and exchange.next_wakeup() == wakeup:
+                return  # the exchange has nothing it can do without market data
+            self.flush()
+        raise InvariantError(f"the final drain did not settle after {MAX_DRAIN_ROUNDS} rounds")

@@ -1,0 +1,135 @@
+"""The strategy base class a user subclasses. Every callback is optional.
+
+Parameters are declared as class-level defaults in :attr:`Strategy.params`; overrides given to
+``__init__`` are checked by name (:class:`~jtrader.errors.ConfigError` on an unknown name or a
+value that cannot be coerced) and coerced to the type of the default. The merged values are
+available as ``self.p`` (a :class:`types.SimpleNamespace`: ``self.p.fast``) and as the plain dict
+``self.param_values``.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jtrader.errors import ConfigError
+
+if TYPE_CHECKING:
+    from jtrader.model import Bar, BookDelta, BookSnapshot, Quote, Trade
+    from jtrader.trading.context import Context
+
+__all__ = ["Strategy", "coerce_param"]
+
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_FALSE = {"0", "false", "no", "off", "n", "f"}
+
+
+def coerce_param(name: str, default: object, value: object) -> object:
+    """Coerce ``value`` to the type of ``default`` (int, float, str, bool, Decimal); ConfigError if impossible.
+
+    Strings are accepted for every type (they come from ``--param k=v``). An ``int`` parameter
+    refuses ``"1.5"`` and booleans; a ``Decimal`` parameter refuses NaN and infinities.
+    """
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError("not a boolean")
+        if isinstance(default, int):
+            if isinstance(value, bool):
+                raise ValueError("a boolean is not an int")
+            if isinstance(value, int):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return int(str(value).strip())
+        if isinstance(default, float):
+            if isinstance(value, bool):
+                raise ValueError("a boolean is not a number")
+            number = float(value)  # type: ignore[arg-type]
+            if not math.isfinite(number):
+                raise ValueError("not finite")
+            return number
+        if isinstance(default, Decimal):
+            if isinstance(value, bool):
+                raise ValueError("a boolean is not a decimal")
+            number = Decimal(str(value).strip())
+            if not number.is_finite():
+                raise ValueError("not finite")
+            return number
+        if default is None or isinstance(default, str):
+            return str(value)
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise ConfigError(f"parameter {name}={value!r} is not a valid {type(default).__name__} ({exc})") from exc
+    if type(value) is not type(default):
+        raise ConfigError(f"parameter {name}={value!r} must be a {type(default).__name__}")
+    return value
+
+
+class Strategy:
+    """Base class of every strategy: override only the callbacks you need.
+
+    The engine calls :meth:`on_start` before the first message and :meth:`on_stop` after the
+    last. Market callbacks run after the simulated exchange has applied the message (the book
+    read through ``ctx.book(symbol)`` already includes it) and after every order event due by
+    then was delivered. A strategy sees nothing later than ``ctx.now``. Callbacks a subclass
+    does not override are never called (the engine checks at construction), so an unused
+    callback costs nothing.
+
+    Orders are placed through the :class:`~jtrader.trading.Context`; denials (risk manager),
+    rejections (exchange), fills and cancels arrive in :meth:`on_order_event`.
+    """
+
+    #: registry name, for example ``"sma_cross"``
+    name: ClassVar[str] = ""
+    #: parameter defaults; their types decide how overrides are coerced
+    params: ClassVar[dict[str, object]] = {}
+    #: one line for ``jtrader strategies``
+    description: ClassVar[str] = ""
+
+    def __init__(self, **overrides: object) -> None:
+        values = dict(self.params)
+        for key in sorted(overrides):
+            if key not in values:
+                known = ", ".join(sorted(values)) or "none"
+                raise ConfigError(f"{type(self).__name__}: unknown parameter {key!r} (known: {known})")
+            values[key] = coerce_param(key, values[key], overrides[key])
+        #: merged parameter values (defaults plus overrides)
+        self.param_values: dict[str, Any] = values
+        #: the same values as attributes: ``self.p.fast``
+        self.p = SimpleNamespace(**values)
+
+    def on_start(self, ctx: Context) -> None:
+        """Called once before the first market message (``ctx.now`` is the first message's ts)."""
+
+    def on_bar(self, ctx: Context, bar: Bar) -> None:
+        """A completed candle (``bar.ts`` is its close time)."""
+
+    def on_book(self, ctx: Context, msg: BookSnapshot | BookDelta) -> None:
+        """The book of ``msg.symbol`` changed; it is already updated: read ``ctx.book(msg.symbol)``."""
+
+    def on_trade(self, ctx: Context, trade: Trade) -> None:
+        """A print on the venue's tape."""
+
+    def on_quote(self, ctx: Context, quote: Quote) -> None:
+        """A best bid/ask update from the venue."""
+
+    def on_order_event(self, ctx: Context, event: object) -> None:
+        """An event about one of this strategy's orders: accepted, denied, rejected, filled, canceled..."""
+
+    def on_risk_event(self, ctx: Context, event: object) -> None:
+        """A :class:`~jtrader.model.RiskStateChanged` or :class:`~jtrader.model.EmergencyAction`."""
+
+    def on_stop(self, ctx: Context) -> None:
+        """Called once after the last message and the final drain of pending exchange events."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.param_values.items())
+        return f"{type(self).__name__}({args})"

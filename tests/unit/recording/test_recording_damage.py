@@ -1,0 +1,183 @@
+"""Damaged, cut-off, empty, foreign and missing files: the reader's promises."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from jtrader.errors import RecordingError
+from jtrader.recording import Direction, Record, RecordingWriter, open_recording
+from jtrader.recording._format import CHUNK_HEAD, MAGIC
+
+T0 = 1_767_225_600_000_000_000
+
+
+def make(path: Path, n: int = 30, per_chunk: int = 5) -> tuple[list[Record], list[int]]:
+    """Write n records in chunks of per_chunk; return them and the byte offset where each chunk ends."""
+    records = [Record(T0 + i, Direction.RECV, "c", b"payload-%d" % i) for i in range(n)]
+    ends = []
+    with RecordingWriter(path, "coinbase", ["BTC-USD"], created_ns=T0, max_records=per_chunk) as writer:
+        ends.append(path.stat().st_size)
+        for record in records:
+            writer.write_record(record)
+            if writer._n == 0:  # a chunk was just written
+                ends.append(path.stat().st_size)
+    return records, ends
+
+
+def test_a_file_cut_at_any_byte_reads_back_every_complete_chunk_and_never_raises(tmp_path: Path) -> None:
+    source = tmp_path / "full.jtrec"
+    records, ends = make(source, n=12, per_chunk=3)
+    data = source.read_bytes()
+    header_end = ends[0]
+    cut = tmp_path / "cut.jtrec"
+    for size in range(len(data) + 1):
+        cut.write_bytes(data[:size])
+        if size < header_end:
+            with pytest.raises(RecordingError):
+                open_recording(cut)
+            continue
+        reader = open_recording(cut)
+        got = list(reader)
+        complete_chunks = sum(1 for end in ends[1:] if end <= size)
+        assert got == records[: 3 * complete_chunks], size
+        at_boundary = size in ends
+        assert reader.truncated is (not at_boundary)
+        assert reader.truncated_at == (None if at_boundary else max(e for e in ends if e <= size))
+
+
+def test_a_corrupt_chunk_in_the_middle_is_skipped_and_counted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "a.jtrec"
+    records, ends = make(path, n=20, per_chunk=5)
+    data = bytearray(path.read_bytes())
+    middle = (ends[2] + ends[3]) // 2  # inside the third records chunk
+    data[middle] ^= 0xFF
+    path.write_bytes(bytes(data))
+    reader = open_recording(path)
+    with caplog.at_level(logging.WARNING, logger="jtrader.recording"):
+        got = list(reader)
+    assert got == records[:10] + records[15:]
+    assert reader.corrupt_chunks == 1
+    assert not reader.truncated
+    assert "skipped corrupt bytes" in caplog.text
+
+
+def test_a_corrupt_chunk_length_in_the_middle_is_skipped_by_scanning_for_the_next_frame(tmp_path: Path) -> None:
+    path = tmp_path / "a.jtrec"
+    records, ends = make(path, n=20, per_chunk=5)
+    data = bytearray(path.read_bytes())
+    data[ends[1] : ends[1] + 4] = (2**31).to_bytes(4, "little")  # absurd length of chunk 2
+    path.write_bytes(bytes(data))
+    reader = open_recording(path)
+    assert list(reader) == records[:5] + records[10:]
+    assert reader.corrupt_chunks == 1
+
+
+def test_garbage_appended_after_the_last_chunk_marks_the_file_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "a.jtrec"
+    records, ends = make(path, n=10, per_chunk=5)
+    with open(path, "ab") as f:
+        f.write(b"\x00garbage\x28\xb5\x2f\xfdnot a frame")
+    reader = open_recording(path)
+    assert list(reader) == records
+    assert reader.truncated and reader.truncated_at == ends[-1]
+
+
+def test_a_chunk_whose_records_overrun_it_is_treated_as_corrupt(tmp_path: Path) -> None:
+    import zstandard
+
+    path = tmp_path / "a.jtrec"
+    records, _ = make(path, n=5, per_chunk=5)
+    bad_raw = b"\x00\x00" + b"\x01" * 10  # no conns, then half a record head
+    compressed = zstandard.ZstdCompressor(write_checksum=True).compress(bad_raw)
+    with open(path, "ab") as f:
+        f.write(CHUNK_HEAD.pack(len(compressed), len(bad_raw)) + compressed)
+    reader = open_recording(path)
+    assert list(reader) == records
+    assert reader.truncated
+
+
+def test_an_empty_file_raises_one_clear_recording_error(tmp_path: Path) -> None:
+    (tmp_path / "e.jtrec").write_bytes(b"")
+    with pytest.raises(RecordingError, match="is empty"):
+        open_recording(tmp_path / "e.jtrec")
+
+
+def test_a_file_of_another_format_raises_a_recording_error(tmp_path: Path) -> None:
+    (tmp_path / "x.jtrec").write_text("timestamp,open,high,low,close\n")
+    with pytest.raises(RecordingError, match="not a jtrader recording"):
+        open_recording(tmp_path / "x.jtrec")
+
+
+def test_a_missing_file_raises_a_recording_error(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="does not exist"):
+        open_recording(tmp_path / "nope.jtrec")
+
+
+def test_a_directory_raises_a_recording_error(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="cannot open"):
+        open_recording(tmp_path)
+
+
+def test_a_newer_format_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "a.jtrec"
+    make(path, n=1)
+    data = bytearray(path.read_bytes())
+    data[6] = 99
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordingError, match="version 99"):
+        open_recording(path)
+
+
+def test_a_header_that_is_not_jtrader_json_is_refused(tmp_path: Path) -> None:
+    import zstandard
+
+    raw = b'{"hello": 1}'
+    compressed = zstandard.ZstdCompressor().compress(raw)
+    path = tmp_path / "a.jtrec"
+    path.write_bytes(MAGIC + CHUNK_HEAD.pack(len(compressed), len(raw)) + compressed)
+    with pytest.raises(RecordingError, match="header is unreadable"):
+        open_recording(path)
+
+
+WRITER_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from jtrader.recording import RecordingWriter
+    with RecordingWriter(sys.argv[1], "coinbase", ["BTC-USD"], created_ns=1, max_records=7) as w:
+        i = 0
+        while True:
+            w.write(1_767_225_600_000_000_000 + i, "recv", "ws", b'{"n": %d}' % i)
+            i += 1
+    """
+)
+
+
+def test_a_writer_killed_with_sigkill_leaves_a_readable_file(tmp_path: Path) -> None:
+    path = tmp_path / "killed.jtrec"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT, str(path)])
+    try:
+        for _ in range(2_000):  # wait (bounded by a count, not by a clock) until chunks land on disk
+            if path.exists() and path.stat().st_size > 4_096:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the writer process wrote nothing")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    reader = open_recording(path)
+    got = list(reader)
+    assert len(got) >= 7
+    assert len(got) % 7 == 0  # whole chunks only
+    assert [r.payload for r in got] == [b'{"n": %d}' % i for i in range(len(got))]
+    assert [r.ts for r in got] == sorted(r.ts for r in got)
