@@ -125,5 +125,7 @@ def test_bench_sma_cross_against_backtesting_py(benchmark: Any, request: pytest.
     benchmark.extra_info["jtrader_bars_per_s"] = round(n / ours)
     benchmark.extra_info["backtesting_py_bars_per_s"] = round(n / bt_seconds)
     benchmark.extra_info["speedup"] = round(bt_seconds / ours, 2)
-    print(f"\nsma_cross {n} bars: jtrader {n / ours:,.0f} bars/s, backtesting.py {n / bt_seconds:,.0f} bars/s, "
-          f"ratio {bt_seconds / ours:.1f}x")
+    print(
+        f"\nsma_cross {n} bars: jtrader {n / ours:,.0f} bars/s, backtesting.py {n / bt_seconds:,.0f} bars/s, "
+        f"ratio {bt_seconds / ours:.1f}x"
+    )

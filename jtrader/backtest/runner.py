@@ -125,9 +125,25 @@ def run_backtest(
 
 
 def _feed(series: CandleSeries, portfolio: Portfolio, quote: str, equity: list[int]) -> Iterator[Bar]:
-    """The bars, recording the equity after the engine has processed each one."""
+    """The bars, recording the equity after the engine has processed each one.
+
+    Equity = quote balance + position x close (exact atoms), the same as
+    ``portfolio.equity(quote)`` for this one-instrument run; balance and position are re-read
+    only after a fill (``portfolio.fill_count`` moved), which keeps the per-bar cost at one
+    multiplication.
+    """
+    inst = series.instrument
+    symbol, step, per_tick_lot = inst.symbol, series.interval_ns, inst.atoms_per_tick_lot
     record = equity.append
-    value = portfolio.equity
-    for bar in series.bars():
-        yield bar
-        record(value(quote))
+    new = tuple.__new__
+    seen = -1
+    cash = position_value = 0
+    for start, o, h, low, c, v in zip(
+        series.start, series.open, series.high, series.low, series.close, series.volume, strict=True
+    ):
+        yield new(Bar, (start + step, symbol, o, h, low, c, v, start))
+        if portfolio.fill_count != seen:
+            seen = portfolio.fill_count
+            cash = portfolio.balance(quote)
+            position_value = portfolio.position(symbol) * per_tick_lot
+        record(cash + position_value * c)

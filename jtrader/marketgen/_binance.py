@@ -117,6 +117,7 @@ class _Product:
 
 def binance_session(
     specs: list[ProductSpec],
+    *,
     start_ns: int,
     end_ns: int,
     rng: random.Random,

@@ -1,4 +1,4 @@
-"""A synthetic Coinbase Advanced Trade websocket session (frames as ``wss://advanced-trade-ws.coinbase.com`` sends them).
+"""A synthetic Coinbase Advanced Trade websocket session, frames as ``advanced-trade-ws.coinbase.com`` sends them.
 
 Timeline: ``connect``; four ``subscribe`` frames (level2, market_trades, ticker, heartbeats);
 for each channel its snapshots (``l2_data`` full book per product, recent ``market_trades``,
@@ -109,6 +109,7 @@ class _Product:
 
 def coinbase_session(
     specs: list[ProductSpec],
+    *,
     start_ns: int,
     end_ns: int,
     rng: random.Random,
@@ -153,7 +154,11 @@ def coinbase_session(
                 trades = []
                 for back in range(10, 0, -1):
                     price = p.book.best_ask if rng.getrandbits(1) else p.book.best_bid
-                    trades.append(p.trade(price == p.book.best_ask, price, p.book.random_size(), rfc3339_us(ts - back * 700 * _MS)))
+                    trades.append(
+                        p.trade(
+                            price == p.book.best_ask, price, p.book.random_size(), rfc3339_us(ts - back * 700 * _MS)
+                        )
+                    )
                 yield frame(ts, "market_trades", [{"type": "snapshot", "trades": trades[::-1]}])
         elif channel == "ticker":
             for p in products:
@@ -201,7 +206,11 @@ def coinbase_session(
             yield frame(ts, "market_trades", [{"type": "update", "trades": [p.trade(buy, price, size, event_time)]}])
             ts += rng.randrange(20_000, 300_000)
             state["levels"] += 1
-            yield frame(ts, "l2_data", [{"type": "update", "product_id": p.spec.symbol, "updates": [p.level(change, event_time)]}])
+            yield frame(
+                ts,
+                "l2_data",
+                [{"type": "update", "product_id": p.spec.symbol, "updates": [p.level(change, event_time)]}],
+            )
             ts += rng.randrange(20_000, 300_000)
             yield frame(ts, "ticker", [p.ticker("update")])
             heapq.heappush(queue, (ts + rng.randrange(80 * _MS, 900 * _MS), _TRADE, i))

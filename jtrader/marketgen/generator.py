@@ -46,8 +46,8 @@ def generate(
     seed: int,
     out: str | os.PathLike[str],
     symbols: list[str] | tuple[str, ...] | None = None,
-    levels_per_update: int | None = None,
     *,
+    levels_per_update: int | None = None,
     start_ns: int = DEFAULT_START_NS,
     depth: int = 500,
 ) -> dict[str, Any]:
@@ -84,7 +84,15 @@ def generate(
         "levels_per_update": levels_per_update,
         "depth": depth,
     }
-    session = _SESSIONS[venue](specs, start_ns, end_ns, rng, levels_per_update, depth, stats)
+    session = _SESSIONS[venue](
+        specs,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        rng=rng,
+        levels_per_update=levels_per_update,
+        depth=depth,
+        stats=stats,
+    )
     records = 0
     with RecordingWriter(out, venue, names, metadata, created_ns=start_ns) as writer:
         write = writer.write

@@ -10,9 +10,10 @@ so ``1786309548.6290078`` becomes exactly ``1786309548629007800``.
 
 Order: cryptofeed writes ``http`` records when the request started but with the response time,
 so a few records are out of order. Records are re-ordered by ``ts`` (stable: equal times keep
-file order) through a bounded buffer of :data:`REORDER_WINDOW` records: memory is bounded by that
-window, and a record displaced further than the window is passed through out of order and
-counted in ``out_of_order`` (with a warning).
+file order) through a bounded buffer of ``reorder_window`` records (default
+:data:`REORDER_WINDOW`): memory is bounded by that window, and a record displaced further
+than the window is passed through out of order and counted in ``out_of_order`` (with a
+warning). The real captures need a window of a few hundred records at most.
 """
 
 from __future__ import annotations
@@ -100,8 +101,11 @@ class CryptofeedSource:
 
     format = "cryptofeed"
 
-    def __init__(self, path: str | os.PathLike[str], venue: str | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], venue: str | None = None, reorder_window: int = REORDER_WINDOW
+    ) -> None:
         self.path = Path(path)
+        self.reorder_window = max(reorder_window, 0)
         self.skipped = 0
         self.out_of_order = 0
         self.truncated = False
@@ -170,7 +174,7 @@ class CryptofeedSource:
                     continue
                 heapq.heappush(heap, (record.ts, seq, record))
                 seq += 1
-                if len(heap) > REORDER_WINDOW:
+                if len(heap) > self.reorder_window:
                     out = heapq.heappop(heap)[2]
                     if last_ts is not None and out.ts < last_ts:
                         self.out_of_order += 1

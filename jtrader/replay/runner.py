@@ -38,7 +38,7 @@ from jtrader.model import (
     to_atoms,
 )
 from jtrader.recording import open_source
-from jtrader.replay.source import Pacer, RecordCounts, messages_from_records
+from jtrader.replay.source import Pacer, RecordCounts, messages_from_records, observed
 from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
 from jtrader.trading import Engine, Portfolio, Strategy
 from jtrader.trading.report import events_to_records
@@ -131,11 +131,16 @@ def replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcom
         if book is not None and check is not None:
             check.on_book(msg.symbol, msg.update_id, book)
 
-    def on_quote(quote: Quote) -> None:
-        if check is not None:
-            check.on_quote(quote, books.get(quote.symbol))
+    def before(msg: Quote | BookResync) -> None:
+        if check is None:
+            return
+        if type(msg) is Quote:
+            if msg.update_id:
+                check.on_quote(msg)
+        else:
+            check.reset(msg.symbol)
 
-    stream = messages_from_records(iter(source), adapter, counts, pacer, after_book, on_quote)
+    stream = messages_from_records(iter(source), adapter, counts)
     buffered, symbols = _preroll(stream, tuple(source.header.products))
     instruments = [adapter.instruments[s] for s in symbols if s in adapter.instruments]
     if not instruments:
@@ -153,7 +158,7 @@ def replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcom
     portfolio = Portfolio(instruments, dict(balances))
     strategy = config.strategy if config.strategy is not None else Strategy()
     engine = Engine(instruments, strategy, exchange, portfolio, record_events=config.record_events)
-    result = engine.run(itertools.chain(buffered, stream))
+    result = engine.run(observed(itertools.chain(buffered, stream), pacer, before, after_book))
     summary = _summary(source, venue, adapter, counts, check, books, engine, result, config, started)
     return ReplayOutcome(summary, events_to_records(result.events, engine.instruments))
 

@@ -13,10 +13,10 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from jtrader.model import BookDelta, BookSnapshot, MarketMessage, Quote
+from jtrader.model import BookDelta, BookResync, BookSnapshot, MarketMessage, Quote
 from jtrader.recording import Direction, Record
 
-__all__ = ["Pacer", "RecordCounts", "messages_from_records"]
+__all__ = ["Pacer", "RecordCounts", "messages_from_records", "observed"]
 
 log = logging.getLogger(__name__)
 
@@ -66,26 +66,15 @@ class Pacer:
             self.slept_s += delay
 
 
-def messages_from_records(
-    records: Iterable[Record],
-    adapter: object,
-    counts: RecordCounts,
-    pacer: Pacer | None = None,
-    after_book: Callable[[BookSnapshot | BookDelta], None] | None = None,
-    on_quote: Callable[[Quote], None] | None = None,
-) -> Iterator[MarketMessage]:
-    """Yield the adapter's market messages for ``records``, in record order.
-
-    ``after_book`` is called with each book message *after* the consumer has processed it
-    (that is, when the generator resumes): the engine has then applied it to the book, so a
-    check can read the book state the message produced. ``on_quote`` sees every quote first.
-    """
+def messages_from_records(records: Iterable[Record], adapter: object, counts: RecordCounts) -> Iterator[MarketMessage]:
+    """Yield the adapter's market messages for ``records``, in record order, counting records."""
     on_frame = adapter.on_frame  # type: ignore[attr-defined]
     on_http = adapter.on_http  # type: ignore[attr-defined]
     on_connect = adapter.on_connect  # type: ignore[attr-defined]
     on_disconnect = adapter.on_disconnect  # type: ignore[attr-defined]
     recv, http = Direction.RECV, Direction.HTTP
     n = recv_n = 0
+    ts = 0
     for record in records:
         n += 1
         ts = record.ts
@@ -104,25 +93,34 @@ def messages_from_records(
         elif direction == Direction.DISCONNECT:
             counts.disconnect += 1
             msgs = on_disconnect(ts, record.conn)
-        elif direction == Direction.SEND:
+        else:
             counts.send += 1
             continue
-        else:  # pragma: no cover - the reader only yields known directions
-            counts.other += 1
-            continue
-        if not msgs:
-            continue
-        if pacer is not None:
-            pacer.wait_until(ts)
-        for msg in msgs:
-            kind = type(msg)
-            if kind is Quote and on_quote is not None:
-                on_quote(msg)
-            yield msg
-            if after_book is not None and (kind is BookDelta or kind is BookSnapshot):
-                after_book(msg)
-        counts.last_ts = ts
+        if msgs:
+            yield from msgs
     counts.records = n
     counts.recv = recv_n
-    if n:
-        counts.last_ts = max(counts.last_ts, counts.first_ts)
+    counts.last_ts = ts
+
+
+def observed(
+    messages: Iterable[MarketMessage],
+    pacer: Pacer | None = None,
+    before: Callable[[Quote | BookResync], None] | None = None,
+    after_book: Callable[[BookSnapshot | BookDelta], None] | None = None,
+) -> Iterator[MarketMessage]:
+    """Pass ``messages`` through to the consumer (the engine), with hooks around each one.
+
+    ``before`` sees every quote and resync notice before the consumer does; ``after_book`` sees
+    each book message *after* the consumer processed it (when this generator resumes), so a
+    check reads the book state the message produced. ``pacer`` sleeps to pace by receive time.
+    """
+    for msg in messages:
+        kind = type(msg)
+        if pacer is not None:
+            pacer.wait_until(msg.ts)
+        if before is not None and (kind is Quote or kind is BookResync):
+            before(msg)
+        yield msg
+        if after_book is not None and (kind is BookDelta or kind is BookSnapshot):
+            after_book(msg)

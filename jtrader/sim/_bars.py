@@ -39,7 +39,7 @@ class _BarMixin(_RestingMixin):
                 if order.order_type is OrderType.MARKET:
                     self._bar_market(st, order, op, t)
                 elif (op <= order.price) if order.side is BUY else (op >= order.price):  # type: ignore[operator]
-                    self._bar_fill(st, order, op, TAKER, t)
+                    self._fill_bar(st, order, op, TAKER, t)
                 elif order.tif is Tif.GTC:
                     self._rest(st, order)
                 else:
@@ -57,9 +57,9 @@ class _BarMixin(_RestingMixin):
                 assert limit is not None
                 if order.side is BUY:
                     if low <= limit:
-                        self._bar_fill(st, order, op if op < limit else limit, MAKER, t)
+                        self._fill_bar(st, order, op if op < limit else limit, MAKER, t)
                 elif high >= limit:
-                    self._bar_fill(st, order, op if op > limit else limit, MAKER, t)
+                    self._fill_bar(st, order, op if op > limit else limit, MAKER, t)
 
     def _bar_stop(  # noqa: PLR0917
         self, st: _SymbolState, order: _Order, op: int, high: int, low: int, t: int, fresh: set[str]
@@ -79,17 +79,17 @@ class _BarMixin(_RestingMixin):
         order.triggered = True
         self._emit(t, OrderTriggered, order.order_id, order.symbol)
         if order.order_type is OrderType.STOP:
-            self._bar_fill(st, order, op if gapped else stop, TAKER, t)
+            self._fill_bar(st, order, op if gapped else stop, TAKER, t)
             return
         limit = order.price
         assert limit is not None
         if gapped:
             if op <= limit if buy else op >= limit:
-                self._bar_fill(st, order, op, TAKER, t)
+                self._fill_bar(st, order, op, TAKER, t)
             elif low <= limit if buy else high >= limit:
-                self._bar_fill(st, order, limit, MAKER, t)
+                self._fill_bar(st, order, limit, MAKER, t)
         elif limit >= stop if buy else limit <= stop:
-            self._bar_fill(st, order, stop, TAKER, t)
+            self._fill_bar(st, order, stop, TAKER, t)
         if order.open:
             self._rest(st, order)
             fresh.add(order.order_id)
@@ -102,9 +102,9 @@ class _BarMixin(_RestingMixin):
                 self._expire(st, order, t, "quote_size buys less than one lot")
                 return
             order.size = lots
-        self._bar_fill(st, order, price, TAKER, t)
+        self._fill_bar(st, order, price, TAKER, t)
 
-    def _bar_fill(self, st: _SymbolState, order: _Order, price: int, liquidity: LiquiditySide, t: int) -> None:
+    def _fill_bar(self, st: _SymbolState, order: _Order, price: int, liquidity: LiquiditySide, t: int) -> None:
         """Fill all that is left at ``price`` (bars are not size-limited), clipped to the balance."""
         want = order.leaves
         lots = self._clip(st, order, price, want, liquidity)

@@ -9,7 +9,8 @@ For replay and paper trading (it reacts to book updates; bars are ignored). Per 
 * bid = ``mid - half + skew``, ask = ``mid + half + skew``, clamped so a quote never crosses the
   book (bid below the best ask, ask above the best bid): the quotes are post-only.
 * Size: ``size`` (base units, decimal string) per quote, cut so that a fill cannot take
-  ``|position|`` past ``max_position``; a side with no room is not quoted.
+  ``|position|`` past ``max_position``; spot: the ask never offers more than the base held.
+  A side with no room is not quoted.
 * Requote (cancel both, place both) only when the wanted prices moved by at least
   ``requote_ticks`` (or at all when 0) or the position changed; a book that is not ready
   (resyncing, crossed or one-sided) cancels the quotes and waits.
@@ -110,7 +111,7 @@ class MarketMaker(Strategy):
         self._cancel(ctx, state)
         state.position, state.bid, state.ask = position, want_bid, want_ask
         room_buy = min(state.size_lots, state.max_lots - position)
-        room_sell = min(state.size_lots, state.max_lots + position)
+        room_sell = min(state.size_lots, state.max_lots + position, max(position, 0))  # spot: sell what we hold
         if room_buy > 0 and want_bid > 0:
             state.bid_id = ctx.submit(symbol, Side.BUY, OrderType.LIMIT, size=room_buy, price=want_bid, post_only=True)
         if room_sell > 0:

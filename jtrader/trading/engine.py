@@ -28,20 +28,14 @@ the last message the engine drains the exchange (``next_wakeup``/``advance``), c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jtrader.errors import ConfigError, DataError, InvariantError, OrderError, UnknownInstrumentError
 from jtrader.model import (
-    Bar,
-    BookDelta,
-    BookResync,
-    BookSnapshot,
     CancelAll,
     CancelOrder,
     CancelRejected,
     EmergencyAction,
-    Heartbeat,
     Instrument,
     OrderAccepted,
     OrderCanceled,
@@ -52,21 +46,19 @@ from jtrader.model import (
     OrderStatus,
     OrderTriggered,
     OrderType,
-    Quote,
     RiskStateChanged,
-    SequenceGap,
     Side,
     SubmitOrder,
     TimeInForce,
-    Trade,
     TradingState,
-    VenueNotice,
 )
+from jtrader.trading._dispatch import build_dispatch, overrides
 from jtrader.trading.clock import Clock
 from jtrader.trading.context import Context
 from jtrader.trading.gate import EmergencyHooks, PassThroughGate, RiskGate
 from jtrader.trading.orders import OrderTracker
 from jtrader.trading.portfolio import Portfolio
+from jtrader.trading.result import RunResult
 from jtrader.trading.strategy import Strategy
 
 if TYPE_CHECKING:
@@ -77,54 +69,6 @@ __all__ = ["Engine", "RunResult"]
 #: a final drain that keeps producing work past this many rounds is a bug (a strategy that
 #: reacts to every event with a new order forever)
 MAX_DRAIN_ROUNDS = 1_000_000
-
-
-@dataclass(slots=True)
-class RunResult:
-    """What one :meth:`Engine.run` produced. Counts are plain ints; ``events`` are in emission order."""
-
-    events: list[Any] = field(default_factory=list)
-    #: market messages processed (late and unknown ones included)
-    messages: int = 0
-    bars: int = 0
-    #: submit calls (denied ones included) and the orders that reached the exchange
-    orders: int = 0
-    sent: int = 0
-    fills: int = 0
-    denials: int = 0
-    rejections: int = 0
-    cancels: int = 0
-    #: messages older than the clock (processed at the clock) and for unknown symbols (skipped)
-    late: int = 0
-    unknown: int = 0
-    start_ts: int = 0
-    end_ts: int = 0
-    trading_state: TradingState = TradingState.ACTIVE
-    emergency_triggers: list[str] = field(default_factory=list)
-    portfolio: Portfolio | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """The counters as a plain dict (stable key order)."""
-        return {
-            "messages": self.messages,
-            "bars": self.bars,
-            "orders": self.orders,
-            "sent": self.sent,
-            "fills": self.fills,
-            "denials": self.denials,
-            "rejections": self.rejections,
-            "cancels": self.cancels,
-            "late": self.late,
-            "unknown": self.unknown,
-            "start_ts": self.start_ts,
-            "end_ts": self.end_ts,
-            "trading_state": self.trading_state.value,
-            "emergency_triggers": list(self.emergency_triggers),
-        }
-
-
-def _overrides(strategy: Strategy, name: str) -> bool:
-    return getattr(type(strategy), name) is not getattr(Strategy, name)
 
 
 class Engine:
@@ -169,8 +113,8 @@ class Engine:
         self.risk.bind(self)
         if emergency is not None:
             emergency.bind(self)
-        self._on_order_event = strategy.on_order_event if _overrides(strategy, "on_order_event") else None
-        self._on_risk_event = strategy.on_risk_event if _overrides(strategy, "on_risk_event") else None
+        self._on_order_event = strategy.on_order_event if overrides(strategy, "on_order_event") else None
+        self._on_risk_event = strategy.on_risk_event if overrides(strategy, "on_risk_event") else None
         self._event_handlers: dict[type, Callable[[Any], None]] = {
             OrderAccepted: self._ev_accepted,
             OrderFilled: self._ev_filled,
@@ -363,143 +307,6 @@ class Engine:
                     self._on_order_event(self.ctx, ev)
 
     # -- the loop ---------------------------------------------------------------------------
-    def _build_dispatch(self) -> dict[type, Callable[[Any], None]]:
-        """One closure per message type; callbacks the strategy does not override are left out."""
-        exchange = self.exchange
-        clock = self.clock
-        instruments = self.instruments
-        marks = self.portfolio.marks_x2
-        portfolio = self.portfolio
-        pending_cost = portfolio.pending_cost
-        resyncing = self.resyncing
-        result = self.result
-        ctx = self.ctx
-        strategy = self.strategy
-        emergency = self.emergency
-        em_message = emergency.on_message if emergency is not None else None
-        exchange_events = self._exchange_events
-        on_market = exchange.on_market
-        advance = exchange.advance
-        on_bar = strategy.on_bar if _overrides(strategy, "on_bar") else None
-        on_book = strategy.on_book if _overrides(strategy, "on_book") else None
-        on_trade = strategy.on_trade if _overrides(strategy, "on_trade") else None
-        on_quote = strategy.on_quote if _overrides(strategy, "on_quote") else None
-        deferred_owner = self
-
-        def bar(msg: Bar) -> None:
-            symbol = msg.symbol
-            if symbol not in instruments:
-                result.unknown += 1
-                return
-            on_market(msg)
-            events = advance(clock.now)
-            if events:
-                exchange_events(events)
-            result.bars += 1
-            marks[symbol] = 2 * msg.close
-            if pending_cost:
-                portfolio.resolve_cost(symbol)
-            if em_message is not None:
-                em_message(msg)
-            if on_bar is not None:
-                on_bar(ctx, msg)
-            if deferred_owner._deferred:
-                deferred_owner.flush()
-
-        def book(msg: BookSnapshot | BookDelta) -> None:
-            symbol = msg.symbol
-            if symbol not in instruments:
-                result.unknown += 1
-                return
-            if type(msg) is BookSnapshot:
-                resyncing.discard(symbol)
-            on_market(msg)
-            events = advance(clock.now)
-            if events:
-                exchange_events(events)
-            ob = exchange.book(symbol)
-            bid, ask = ob.best_bid, ob.best_ask
-            if bid is not None and ask is not None:
-                marks[symbol] = bid + ask
-                if pending_cost:
-                    portfolio.resolve_cost(symbol)
-            if em_message is not None:
-                em_message(msg)
-            if on_book is not None:
-                on_book(ctx, msg)
-            if deferred_owner._deferred:
-                deferred_owner.flush()
-
-        def trade(msg: Trade) -> None:
-            symbol = msg.symbol
-            if symbol not in instruments:
-                result.unknown += 1
-                return
-            on_market(msg)
-            events = advance(clock.now)
-            if events:
-                exchange_events(events)
-            ob = exchange.book(symbol)
-            if ob.best_bid is None or ob.best_ask is None:
-                marks[symbol] = 2 * msg.price
-                if pending_cost:
-                    portfolio.resolve_cost(symbol)
-            if em_message is not None:
-                em_message(msg)
-            if on_trade is not None:
-                on_trade(ctx, msg)
-            if deferred_owner._deferred:
-                deferred_owner.flush()
-
-        def quote(msg: Quote) -> None:
-            symbol = msg.symbol
-            if symbol not in instruments:
-                result.unknown += 1
-                return
-            on_market(msg)
-            events = advance(clock.now)
-            if events:
-                exchange_events(events)
-            if msg.bid > 0 and msg.ask > 0:
-                marks[symbol] = msg.bid + msg.ask
-                if pending_cost:
-                    portfolio.resolve_cost(symbol)
-            if em_message is not None:
-                em_message(msg)
-            if on_quote is not None:
-                on_quote(ctx, msg)
-            if deferred_owner._deferred:
-                deferred_owner.flush()
-
-        def status(msg: Any) -> None:
-            if type(msg) is BookResync:
-                if msg.symbol not in instruments:
-                    result.unknown += 1
-                    return
-                resyncing.add(msg.symbol)
-            elif type(msg) is SequenceGap:
-                resyncing.update(s for s in msg.symbols if s in instruments)
-            on_market(msg)
-            events = advance(clock.now)
-            if events:
-                exchange_events(events)
-            if em_message is not None:
-                em_message(msg)
-            if deferred_owner._deferred:
-                deferred_owner.flush()
-
-        return {
-            Bar: bar,
-            BookSnapshot: book,
-            BookDelta: book,
-            Trade: trade,
-            Quote: quote,
-            Heartbeat: status,
-            SequenceGap: status,
-            BookResync: status,
-            VenueNotice: status,
-        }
-
     def run(self, messages: Iterable[Any]) -> RunResult:
         """Run the strategy over ``messages`` (in receive-time order) and return the result.
 
@@ -510,7 +317,7 @@ class Engine:
         self._ran = True
         result = self.result
         clock = self.clock
-        dispatch = self._build_dispatch()
+        dispatch = build_dispatch(self)
         get = dispatch.get
         started = False
         count = 0

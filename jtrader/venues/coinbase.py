@@ -60,33 +60,6 @@ from jtrader.venues._common import (
 __all__ = ["CoinbaseAdapter"]
 
 
-def _split_levels(
-    inst: Instrument, updates: list, off_grid: list[int] | None
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """l2_data ``updates`` -> (bids, asks) in one pass. Off-grid levels raise, or with ``off_grid``
-    given are left out and counted (same rule as ``binance_rest.depth_levels``)."""
-    p2t, s2l = inst.price_to_ticks, inst.size_to_lots
-    bids: list[tuple[int, int]] = []
-    asks: list[tuple[int, int]] = []
-    for u in updates:
-        side = u["side"]
-        if off_grid is None:
-            level = (p2t(u["price_level"]), s2l(u["new_quantity"]))
-        else:
-            try:
-                level = (p2t(u["price_level"]), s2l(u["new_quantity"]))
-            except OffGridError:
-                off_grid[0] += 1
-                continue
-        if side == "bid":
-            bids.append(level)
-        elif side == "offer":
-            asks.append(level)
-        else:
-            raise MalformedMessageError(f"l2_data side {side!r}")
-    return bids, asks
-
-
 class CoinbaseAdapter:
     """One adapter for a set of Coinbase Advanced Trade connections (``connection`` names them).
 
@@ -282,9 +255,9 @@ class CoinbaseAdapter:
                 raise MalformedMessageError(f"l2_data event type {kind!r}")
             inst = self._instrument(symbol, (u["price_level"] for u in updates), new)
             try:
-                bids, asks = _split_levels(inst, updates, None)
+                bids, asks = coinbase_rest.split_l2_levels(inst, updates, None)
             except OffGridError:
-                bids, asks = _split_levels(inst, updates, off_grid)
+                bids, asks = coinbase_rest.split_l2_levels(inst, updates, off_grid)
             if kind == "snapshot":
                 snapshots.append(symbol)
                 out.append(BookSnapshot(ts, ts_ex, symbol, tuple(bids), tuple(asks)))
@@ -417,16 +390,7 @@ class CoinbaseAdapter:
                     )
                 )
                 if symbol not in self.instruments and row.get("quote_increment") and row.get("base_increment"):
-                    learned.append(
-                        Instrument(
-                            symbol=symbol,
-                            base=row.get("base_currency") or symbol.partition("-")[0],
-                            quote=row.get("quote_currency") or symbol.partition("-")[2],
-                            price_tick=row["quote_increment"],
-                            size_lot=row["base_increment"],
-                            venue=self.venue,
-                        )
-                    )
+                    learned.append(coinbase_rest.status_instrument(row))
         for inst in learned:
             self._learn(inst)
         self.stats.notices += len(out)

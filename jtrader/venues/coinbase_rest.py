@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from jtrader.errors import ConfigError, InstrumentError, MalformedMessageError
+from jtrader.errors import ConfigError, InstrumentError, MalformedMessageError, OffGridError
 from jtrader.model import NS_PER_S, Bar, BookSnapshot, Instrument, Level, Quote, Side, Trade, check_ts, parse_rfc3339_ns
 from jtrader.venues._common import PARSE_ERRORS, volume_lots
 
@@ -29,6 +29,8 @@ __all__ = [
     "parse_product",
     "parse_product_book",
     "parse_products",
+    "split_l2_levels",
+    "status_instrument",
     "subscribe_frames",
     "unsubscribe_frames",
 ]
@@ -209,6 +211,49 @@ def parse_candles(body: bytes | str | dict, instrument: Instrument, granularity_
     except PARSE_ERRORS as exc:
         raise MalformedMessageError(f"coinbase candles: {type(exc).__name__}: {exc}") from exc
     return bars
+
+
+def split_l2_levels(
+    inst: Instrument, updates: list, off_grid: list[int] | None
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Websocket l2_data ``updates`` -> (bids, asks) in one pass (``offer`` is the ask side).
+
+    Off-grid levels raise, or with ``off_grid`` given are left out and counted there (same rule
+    as ``binance_rest.depth_levels``).
+    """
+    p2t, s2l = inst.price_to_ticks, inst.size_to_lots
+    bids: list[tuple[int, int]] = []
+    asks: list[tuple[int, int]] = []
+    for u in updates:
+        side = u["side"]
+        if off_grid is None:
+            level = (p2t(u["price_level"]), s2l(u["new_quantity"]))
+        else:
+            try:
+                level = (p2t(u["price_level"]), s2l(u["new_quantity"]))
+            except OffGridError:
+                off_grid[0] += 1
+                continue
+        if side == "bid":
+            bids.append(level)
+        elif side == "offer":
+            asks.append(level)
+        else:
+            raise MalformedMessageError(f"l2_data side {side!r}")
+    return bids, asks
+
+
+def status_instrument(row: dict) -> Instrument:
+    """A websocket ``status`` product -> :class:`Instrument` (tick ``quote_increment``, lot ``base_increment``)."""
+    symbol = row["id"]
+    return Instrument(
+        symbol=symbol,
+        base=row.get("base_currency") or symbol.partition("-")[0],
+        quote=row.get("quote_currency") or symbol.partition("-")[2],
+        price_tick=row["quote_increment"],
+        size_lot=row["base_increment"],
+        venue="coinbase",
+    )
 
 
 def _frames(kind: str, products: Iterable[str], channels: Iterable[str], jwt: str | None) -> list[str]:

@@ -41,7 +41,8 @@ def synthetic_frame(n: int = 600, seed: int = 5) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "timestamp": [t // 1_000_000 for t in s.start],  # epoch ms
-            "open": [o / 100 for o in s.open],
+            # opens one tick above the previous close (inside the bar): next-open and close fills differ
+            "open": [min(o + 1, h) / 100 for o, h in zip(s.open, s.high, strict=True)],
             "high": [h / 100 for h in s.high],
             "low": [x / 100 for x in s.low],
             "close": [c / 100 for c in s.close],
@@ -226,7 +227,7 @@ def test_real_btc_minutes_with_gaps(tmp_path: Path) -> None:
 def test_real_btc_minutes_with_the_default_tick_explain_how_to_fix_it() -> None:
     proc = run_cli("backtest", shared("binance_1m_btc_2017-11.json"), "--json")
     assert proc.returncode == 1
-    assert "row 1 (2017-11-04T23:42:00Z)" in proc.stderr
+    assert "row 1 (2017-11-04T23:02:00Z)" in proc.stderr
     assert "--tick 0.00000001" in proc.stderr
 
 

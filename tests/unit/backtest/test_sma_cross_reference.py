@@ -35,7 +35,12 @@ class RefTrade:
 
 
 def reference_sma_cross(
-    opens: list[Fraction], closes: list[Fraction], fast: int, slow: int, cash: Fraction, fee_bps: Fraction,
+    opens: list[Fraction],
+    closes: list[Fraction],
+    fast: int,
+    slow: int,
+    cash: Fraction,
+    fee_bps: Fraction,
     lot: Fraction,
 ) -> tuple[list[RefTrade], Fraction, Fraction]:
     """Trades, final cash and final position (base units) of the textbook rule."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -216,8 +216,9 @@ def test_format_atoms_with_more_places_than_atoms_pads_with_zeros() -> None:
 
 @given(atoms=st.integers(min_value=-(10**30), max_value=10**30), places=st.integers(min_value=0, max_value=18))
 def test_format_atoms_rounding_matches_decimal_half_even(atoms: int, places: int) -> None:
-    exact = Decimal(atoms).scaleb(-ATOM_DECIMALS)
-    expected = exact.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_EVEN")
+    with localcontext(prec=80):  # the default 28 digits cannot hold 10**30 atoms exactly
+        exact = Decimal(atoms).scaleb(-ATOM_DECIMALS)
+        expected = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     text = format_atoms(atoms, places)
     assert Decimal(text) == expected
     assert len(text.partition(".")[2]) == places

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -143,10 +143,11 @@ def test_lots_to_string_to_lots_is_the_identity_for_any_lot(lot: str, lots: int)
 @given(ticks=st.integers(0, 10**12), lots=st.integers(0, 10**12))
 def test_notional_atoms_is_exact_price_times_size(ticks: int, lots: int) -> None:
     inst = Instrument("T-U", "T", "U", "0.25", "0.001")
-    exact = ticks * Decimal("0.25") * lots * Decimal("0.001")
-    assert inst.notional_atoms(ticks, lots) == int(exact.scaleb(18))
-    assert inst.base_atoms(lots) == int((lots * Decimal("0.001")).scaleb(18))
-    assert inst.price_to_atoms(ticks) == int((ticks * Decimal("0.25")).scaleb(18))
+    with localcontext(prec=80):  # exact: the default 28 digits would round 10**24-sized products
+        exact = ticks * Decimal("0.25") * lots * Decimal("0.001")
+        assert inst.notional_atoms(ticks, lots) == int(exact.scaleb(18))
+        assert inst.base_atoms(lots) == int((lots * Decimal("0.001")).scaleb(18))
+        assert inst.price_to_atoms(ticks) == int((ticks * Decimal("0.25")).scaleb(18))
 
 
 def test_price_and_size_accept_decimal_and_int_inputs() -> None:

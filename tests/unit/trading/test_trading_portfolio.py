@@ -134,9 +134,7 @@ def test_resolve_cost_without_a_mark_waits():
 def test_equity_ignores_positions_quoted_in_another_currency():
     eth_eur = Instrument("ETH-EUR", "ETH", "EUR", size_lot="0.001")
     pf = Portfolio([BTC, eth_eur], {"USD": usd("500"), "EUR": usd("100")})
-    pf.apply_fill(
-        OrderFilled(1, "o-1", "ETH-EUR", Side.BUY, 1000, 1000, LiquiditySide.MAKER, 0, "EUR", 1, 0)
-    )
+    pf.apply_fill(OrderFilled(1, "o-1", "ETH-EUR", Side.BUY, 1000, 1000, LiquiditySide.MAKER, 0, "EUR", 1, 0))
     pf.mark("ETH-EUR", 2000)
     assert pf.equity("USD") == usd("500")
     assert pf.equity("EUR") == usd("100") - usd("10") + usd("20")

@@ -24,7 +24,9 @@ def bars(closes: Sequence[int], symbol: str = "BTC-USD", start: int = T0, step: 
     out = []
     prev = closes[0]
     for i, close in enumerate(closes):
-        out.append(Bar(start + (i + 1) * step, symbol, prev, max(prev, close), min(prev, close), close, ONE, start + i * step))
+        out.append(
+            Bar(start + (i + 1) * step, symbol, prev, max(prev, close), min(prev, close), close, ONE, start + i * step)
+        )
         prev = close
     return out
 

@@ -207,3 +207,14 @@ def test_binance_stream_names_urls_and_subscribe_frames() -> None:
         binance_rest.stream_names(["BTC USDT"], ["trade"])
     with pytest.raises(ConfigError, match="1024"):
         binance_rest.stream_names([f"S{i}" for i in range(600)], ["trade", "depth"])
+
+
+def test_binance_parsers_refuse_non_objects_and_negative_filters_and_may_skip_silently() -> None:
+    with pytest.raises(MalformedMessageError, match="object"):
+        binance_rest.parse_depth_snapshot(T0, b"[1]", BTCUSDT)
+    with pytest.raises(InstrumentError, match="non-negative"):
+        binance_rest.symbol_instrument(
+            exchange_info_symbol(PRICE_FILTER={"filterType": "PRICE_FILTER", "tickSize": "-1"})
+        )
+    assert binance_rest.parse_exchange_info({"symbols": [{"symbol": "X"}]}) == {}
+    assert coinbase_rest.parse_products({"products": [{"product_id": "X"}]}) == {}
