@@ -114,122 +114,131 @@ def _preroll(messages: Iterator[MarketMessage], products: tuple[str, ...]) -> tu
     return buffered, list(seen)
 
 
-def replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcome:
-    """Replay ``path``; the outcome's ``summary`` is the ``--json`` output of ``jtrader replay``."""
-    config = config or ReplayConfig()
-    started = time.perf_counter()
-    source = open_source(path, config.format, config.venue)
-    venue = source.header.venue
-    adapter = _make_adapter(venue)
-    counts = RecordCounts()
-    pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
-    check = BookTickerCheck() if venue == "binance" else None
-    books: dict[str, Any] = {}
+class _Replay:
+    """One replay run: the source, the adapter, the checks, and (after the pre-roll) the engine."""
 
-    def after_book(msg: BookSnapshot | BookDelta) -> None:
-        book = books.get(msg.symbol)
-        if book is not None and check is not None:
-            check.on_book(msg.symbol, msg.update_id, book)
+    def __init__(self, path: str | Path, config: ReplayConfig) -> None:
+        self.config = config
+        self.started = time.perf_counter()
+        self.source = open_source(path, config.format, config.venue)
+        self.venue = self.source.header.venue
+        self.adapter = _make_adapter(self.venue)
+        self.counts = RecordCounts()
+        self.check = BookTickerCheck() if self.venue == "binance" else None
+        self.books: dict[str, Any] = {}
+        self.engine: Engine | None = None
+        self.result: Any = None
 
-    def before(msg: Quote | BookResync) -> None:
-        if check is None:
+    def after_book(self, msg: BookSnapshot | BookDelta) -> None:
+        book = self.books.get(msg.symbol)
+        if book is not None and self.check is not None:
+            self.check.on_book(msg.symbol, msg.update_id, book)
+
+    def before(self, msg: Quote | BookResync) -> None:
+        if self.check is None:
             return
         if type(msg) is Quote:
             if msg.update_id:
-                check.on_quote(msg)
+                self.check.on_quote(msg)
         else:
-            check.reset(msg.symbol)
+            self.check.reset(msg.symbol)
 
-    stream = messages_from_records(iter(source), adapter, counts)
-    buffered, symbols = _preroll(stream, tuple(source.header.products))
-    instruments = [adapter.instruments[s] for s in symbols if s in adapter.instruments]
-    if not instruments:
-        return ReplayOutcome(_summary(source, venue, adapter, counts, check, {}, None, None, config, started), [])
-    cash = to_atoms(config.cash, "cash")
-    balances = {quote: cash for quote in sorted({inst.quote for inst in instruments})}
-    exchange = SimulatedExchange(
-        instruments,
-        balances=balances,
-        fees=FeeModel(maker_bps=config.maker_bps, taker_bps=config.taker_bps),
-        latency=ConstantLatency(entry_ns=config.entry_latency_ns, response_ns=config.response_latency_ns),
-    )
-    for inst in instruments:
-        books[inst.symbol] = exchange.book(inst.symbol)
-    portfolio = Portfolio(instruments, dict(balances))
-    strategy = config.strategy if config.strategy is not None else Strategy()
-    engine = Engine(instruments, strategy, exchange, portfolio, record_events=config.record_events)
-    result = engine.run(observed(itertools.chain(buffered, stream), pacer, before, after_book))
-    summary = _summary(source, venue, adapter, counts, check, books, engine, result, config, started)
-    return ReplayOutcome(summary, events_to_records(result.events, engine.instruments))
+    def run(self) -> ReplayOutcome:
+        config = self.config
+        stream = messages_from_records(iter(self.source), self.adapter, self.counts)
+        buffered, symbols = _preroll(stream, tuple(self.source.header.products))
+        instruments = [self.adapter.instruments[s] for s in symbols if s in self.adapter.instruments]
+        if not instruments:
+            return ReplayOutcome(self.summary(), [])
+        cash = to_atoms(config.cash, "cash")
+        balances = {quote: cash for quote in sorted({inst.quote for inst in instruments})}
+        exchange = SimulatedExchange(
+            instruments,
+            balances=balances,
+            fees=FeeModel(maker_bps=config.maker_bps, taker_bps=config.taker_bps),
+            latency=ConstantLatency(entry_ns=config.entry_latency_ns, response_ns=config.response_latency_ns),
+        )
+        for inst in instruments:
+            self.books[inst.symbol] = exchange.book(inst.symbol)
+        portfolio = Portfolio(instruments, dict(balances))
+        strategy = config.strategy if config.strategy is not None else Strategy()
+        engine = Engine(instruments, strategy, exchange, portfolio, record_events=config.record_events)
+        self.engine = engine
+        pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
+        self.result = engine.run(observed(itertools.chain(buffered, stream), pacer, self.before, self.after_book))
+        return ReplayOutcome(self.summary(), events_to_records(self.result.events, engine.instruments))
+
+    def summary(self) -> dict[str, Any]:
+        source, counts, check, stats = self.source, self.counts, self.check, self.adapter.stats
+        out: dict[str, Any] = {
+            "venue": self.venue,
+            "format": source.format,
+            "records": counts.records,
+            "messages": stats.frames,
+            "market_messages": stats.messages,
+            "malformed": stats.malformed,
+            "unknown_channel": stats.unknown_channel,
+            "duplicates": stats.duplicates,
+            "gaps": stats.gaps,
+            "resyncs": stats.resyncs,
+            "book_checks": {
+                "checked": check.checked if check is not None else 0,
+                "mismatched": check.mismatched if check is not None else 0,
+            },
+            "corrupt_chunks": source.skipped,
+            "truncated": source.truncated,
+            "start_ts": counts.first_ts,
+            "end_ts": counts.last_ts,
+            "duration_s": round((counts.last_ts - counts.first_ts) / 1e9, 3),
+            "books": self._books(),
+        }
+        engine, result, strategy = self.engine, self.result, self.config.strategy
+        if engine is not None and result is not None:
+            if strategy is not None:
+                out.update(self._trading(engine, result, strategy))
+            out["late"] = result.late
+            out["unknown_symbol"] = result.unknown
+        out["adapter"] = stats.as_dict()
+        out["elapsed_s"] = round(time.perf_counter() - self.started, 3)
+        return out
+
+    def _books(self) -> dict[str, Any]:
+        top = self.config.top
+        books: dict[str, Any] = {}
+        for symbol in sorted(self.books):
+            book = self.books[symbol]
+            inst = self.adapter.instruments[symbol] if self.engine is None else self.engine.instrument(symbol)
+            bids, asks = book.top(top)
+            books[symbol] = {
+                "bids": _levels(inst, bids),
+                "asks": _levels(inst, asks),
+                "crossed": book.crossed,
+                "resyncing": self.adapter.is_resyncing(symbol),
+            }
+        return books
+
+    def _trading(self, engine: Engine, result: Any, strategy: Strategy) -> dict[str, Any]:
+        portfolio = engine.portfolio
+        quotes = sorted({engine.instrument(s).quote for s in self.books})
+        equity = {q: format_atoms(portfolio.equity(q)) for q in quotes}
+        return {
+            "strategy": type(strategy).name or type(strategy).__name__,
+            "orders": result.orders,
+            "fills": result.fills,
+            "denials": result.denials,
+            "rejections": result.rejections,
+            "final_equity": equity[quotes[0]] if len(quotes) == 1 else equity,
+            "equity": equity,
+            "fees": {q: format_atoms(portfolio.fees_paid(q)) for q in quotes},
+            "positions": {s: engine.instrument(s).lots_to_size(portfolio.position(s)) for s in sorted(self.books)},
+            "trading_state": result.trading_state.value,
+        }
+
+
+def replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcome:
+    """Replay ``path``; the outcome's ``summary`` is the ``--json`` output of ``jtrader replay``."""
+    return _Replay(path, config or ReplayConfig()).run()
 
 
 def _levels(inst: Instrument, levels: list[tuple[int, int]]) -> list[list[str]]:
     return [[inst.ticks_to_price(p), inst.lots_to_size(s)] for p, s in levels]
-
-
-def _summary(
-    source: Any,
-    venue: str,
-    adapter: Any,
-    counts: RecordCounts,
-    check: Any,
-    books: dict[str, Any],
-    engine: Engine | None,
-    result: Any,
-    config: ReplayConfig,
-    started: float,
-) -> dict[str, Any]:
-    stats = adapter.stats
-    out: dict[str, Any] = {
-        "venue": venue,
-        "format": source.format,
-        "records": counts.records,
-        "messages": stats.frames,
-        "market_messages": stats.messages,
-        "malformed": stats.malformed,
-        "unknown_channel": stats.unknown_channel,
-        "duplicates": stats.duplicates,
-        "gaps": stats.gaps,
-        "resyncs": stats.resyncs,
-        "book_checks": {
-            "checked": check.checked if check is not None else 0,
-            "mismatched": check.mismatched if check is not None else 0,
-        },
-        "corrupt_chunks": source.skipped,
-        "truncated": source.truncated,
-        "start_ts": counts.first_ts,
-        "end_ts": counts.last_ts,
-        "duration_s": round((counts.last_ts - counts.first_ts) / 1e9, 3),
-    }
-    book_out: dict[str, Any] = {}
-    for symbol in sorted(books):
-        book = books[symbol]
-        inst = engine.instrument(symbol) if engine is not None else adapter.instruments[symbol]
-        bids, asks = book.top(config.top)
-        book_out[symbol] = {
-            "bids": _levels(inst, bids),
-            "asks": _levels(inst, asks),
-            "crossed": book.crossed,
-            "resyncing": adapter.is_resyncing(symbol),
-        }
-    out["books"] = book_out
-    if engine is not None and result is not None and config.strategy is not None:
-        portfolio = engine.portfolio
-        quotes = sorted({engine.instrument(s).quote for s in books})
-        equity = {q: format_atoms(portfolio.equity(q)) for q in quotes}
-        out["strategy"] = type(config.strategy).name or type(config.strategy).__name__
-        out["orders"] = result.orders
-        out["fills"] = result.fills
-        out["denials"] = result.denials
-        out["rejections"] = result.rejections
-        out["final_equity"] = equity[quotes[0]] if len(quotes) == 1 else equity
-        out["equity"] = equity
-        out["fees"] = {q: format_atoms(portfolio.fees_paid(q)) for q in quotes}
-        out["positions"] = {s: engine.instrument(s).lots_to_size(portfolio.position(s)) for s in sorted(books)}
-        out["trading_state"] = result.trading_state.value
-    if engine is not None and result is not None:
-        out["late"] = result.late
-        out["unknown_symbol"] = result.unknown
-    out["adapter"] = stats.as_dict()
-    out["elapsed_s"] = round(time.perf_counter() - started, 3)
-    return out

@@ -23,9 +23,7 @@ BINANCE_SAMPLE = REPO / "recordings" / "binance_btcusdt_sample.jtrec"
 
 
 def _cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "jtrader.cli", *args], capture_output=True, check=check, timeout=300
-    )
+    return subprocess.run([sys.executable, "-m", "jtrader.cli", *args], capture_output=True, check=check, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +100,7 @@ def test_speed_one_paces_by_receive_time_and_gives_the_same_result(coinbase_sess
 def test_pacer_at_ten_times_speed_sleeps_a_tenth_of_the_gap() -> None:
     now = [100.0]
     slept: list[float] = []
-    pacer = Pacer(10.0, lambda s: slept.append(s), lambda: now[0])
+    pacer = Pacer(10.0, slept.append, lambda: now[0])
     pacer.wait_until(5_000_000_000)
     pacer.wait_until(7_000_000_000)  # 2 s of data at 10x: 0.2 s
     assert slept == [pytest.approx(0.2)]
