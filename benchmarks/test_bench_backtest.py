@@ -58,6 +58,8 @@ def test_bench_sma_cross_full_engine(benchmark: Any, request: pytest.FixtureRequ
     assert result.fills and result.round_trips > 0
     benchmark.extra_info["bars"] = n
     benchmark.extra_info["bars_per_s"] = round(n / min(timings))
+    benchmark.extra_info["ns_per_bar"] = round(min(timings) / n * 1e9)
+    print(f"\nsma_cross {n} bars through the full engine: {n / min(timings):,.0f} bars/s")
 
 
 def _backtesting_frame(series: Any) -> Any:
@@ -122,9 +124,14 @@ def test_bench_sma_cross_against_backtesting_py(benchmark: Any, request: pytest.
     ours = min(timings)
     assert stats["# Trades"] > 0
     assert result.round_trips > 0
-    # the same rule on the same data: the trade counts agree within the edge effects (last signal)
+    # the same rule on the same data: the same trades (equal counts checked on the small CI series;
+    # on the long one an edge effect at the last signal may differ by one)
+    if request.config.getoption("benchmark_disable"):
+        assert result.round_trips == int(stats["# Trades"])
     assert abs(result.round_trips - int(stats["# Trades"])) <= 2
     benchmark.extra_info["bars"] = n
+    benchmark.extra_info["jtrader_round_trips"] = result.round_trips
+    benchmark.extra_info["backtesting_py_trades"] = int(stats["# Trades"])
     benchmark.extra_info["jtrader_bars_per_s"] = round(n / ours)
     benchmark.extra_info["backtesting_py_bars_per_s"] = round(n / bt_seconds)
     benchmark.extra_info["speedup"] = round(bt_seconds / ours, 2)

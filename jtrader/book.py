@@ -211,29 +211,23 @@ class OrderBook:
 
         Levels apply in order (a later level at the same price wins). A negative size raises
         :class:`BookError` at that level; the levels before it stay applied, so the caller must
-        treat the book as wrong until the next snapshot. This is the replay hot path: the most
-        common case, a new size for a live level, is inlined (see benchmarks/test_bench_book.py).
+        treat the book as wrong until the next snapshot. This is the replay hot path (see
+        benchmarks/test_bench_book.py): each side is updated with local variables, and when the
+        best level is deleted the new best is found once, after the side's last level.
         """
-        count = 0
-        absent = 0
-        for side, updates in ((self.bids, bids), (self.asks, asks)):
-            levels = side.levels
-            for price, size in updates:
-                count += 1
-                if size > 0:
-                    if price in levels:
-                        levels[price] = size
-                    else:
-                        side._add(price, size)
-                elif size == 0:
-                    if price in levels:
-                        side._delete(price)
-                    else:
-                        absent += 1
-                else:
-                    self.updates += count - 1
-                    self.absent_deletes += absent
-                    raise BookError(f"{self.symbol}: negative size {size} at price {price} ticks")
+        count = absent = 0
+        try:
+            for side, updates in ((self.bids, bids), (self.asks, asks)):
+                if updates:
+                    n, a = _apply_side(side, updates)
+                    count += n
+                    absent += a
+        except _NegativeSize as exc:
+            count += exc.applied
+            absent += exc.absent
+            self.updates += count
+            self.absent_deletes += absent
+            raise BookError(f"{self.symbol}: negative size {exc.size} at price {exc.price} ticks") from None
         self.updates += count
         self.absent_deletes += absent
 
@@ -306,3 +300,59 @@ class OrderBook:
 
     def __repr__(self) -> str:
         return f"OrderBook({self.symbol!r}, bid={self.best_bid}, ask={self.best_ask}, levels={len(self)})"
+
+
+class _NegativeSize(Exception):
+    """Internal: a negative size met by :func:`_apply_side` (becomes a BookError with the symbol)."""
+
+    def __init__(self, price: int, size: int, applied: int, absent: int) -> None:
+        super().__init__(price, size)
+        self.price, self.size, self.applied, self.absent = price, size, applied, absent
+
+
+def _apply_side(side: BookSide, updates: Iterable[Level]) -> tuple[int, int]:
+    """Apply ``updates`` (absolute sizes) to ``side``; return (levels applied, absent deletes).
+
+    Same result as ``side.set`` per level, with the best price kept in a local: a deleted best is
+    only marked, and the heap is cleaned once at the end (a new level better than the deleted best
+    is the new best anyway). Raises :class:`_NegativeSize` after leaving the side consistent.
+    """
+    if type(updates) is not tuple and type(updates) is not list:
+        updates = tuple(updates)
+    levels = side.levels
+    heap = side._heap
+    sign = side._sign
+    is_bid = side.is_bid
+    best = side.best
+    stale = False  # the best was deleted: find the new one at the end
+    deleted = False
+    absent = 0
+    push = heapq.heappush
+    try:
+        for price, size in updates:
+            if size > 0:
+                if price not in levels:
+                    push(heap, sign * price)
+                    if best is None or (price > best if is_bid else price < best):
+                        best = price
+                        stale = False
+                levels[price] = size
+            elif size == 0:
+                if price in levels:
+                    del levels[price]
+                    deleted = True
+                    if price == best:
+                        stale = True
+                else:
+                    absent += 1
+            else:  # the first negative level: the ones before it are applied
+                raise _NegativeSize(price, size, [lv[1] < 0 for lv in updates].index(True), absent)
+    finally:
+        if stale:
+            while heap and sign * heap[0] not in levels:
+                heapq.heappop(heap)
+            best = sign * heap[0] if heap else None
+        side.best = best
+        if deleted and len(heap) > 2 * len(levels) + 64:
+            side._rebuild()
+    return len(updates), absent

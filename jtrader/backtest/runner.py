@@ -15,18 +15,19 @@ position marked at that bar's close; a position still open at the end is marked,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
+from operator import add, mul
 from typing import Any
 
 from jtrader.backtest.candles import CandleSeries
 from jtrader.errors import ConfigError
-from jtrader.model import Bar, Instrument, OrderFilled, Side
+from jtrader.model import Instrument, OrderFilled, Side
 from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
 from jtrader.trading import Engine, Portfolio, RunResult, Strategy
 
-__all__ = ["FILL_MODES", "BacktestResult", "count_round_trips", "run_backtest"]
+__all__ = ["FILL_MODES", "BacktestResult", "count_round_trips", "equity_curve", "run_backtest"]
 
 #: CLI spelling -> the simulator's ``bar_fill``
 FILL_MODES = {"next-open": "next_open", "close": "close"}
@@ -114,36 +115,69 @@ def run_backtest(
     exchange = SimulatedExchange(
         [instrument], balances=dict(balances), fees=fees, latency=ConstantLatency(0, 0), bar_fill=FILL_MODES[fill]
     )
-    portfolio = Portfolio([instrument], dict(balances))
+    portfolio = _JournalPortfolio([instrument], dict(balances))
     engine = Engine(
         [instrument], strategy, exchange=exchange, portfolio=portfolio, risk=risk, record_events=record_events
     )
-    equity: list[int] = []
-    run = engine.run(_feed(series, portfolio, quote, equity))
+    portfolio.run = engine.result
+    symbol = instrument.symbol
+    cash0, position0 = portfolio.balance(quote), portfolio.position(symbol)
+    run = engine.run(series.bars())
+    equity = equity_curve(series, portfolio.journal, cash0, position0)
     fills = [ev for ev in run.events if type(ev) is OrderFilled]
     return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills)
 
 
-def _feed(series: CandleSeries, portfolio: Portfolio, quote: str, equity: list[int]) -> Iterator[Bar]:
-    """The bars, recording the equity after the engine has processed each one.
+class _JournalPortfolio(Portfolio):
+    """A :class:`Portfolio` that notes ``(bar index, quote balance, position)`` after every fill.
 
-    Equity = quote balance + position x close (exact atoms), the same as
-    ``portfolio.equity(quote)`` for this one-instrument run; balance and position are re-read
-    only after a fill (``portfolio.fill_count`` moved), which keeps the per-bar cost at one
-    multiplication.
+    The bar index is the engine's bar count when the fill is applied: a fill applied while bar
+    ``i`` (0-based) is processed counts ``i`` (the engine counts a bar after its exchange
+    events), a fill of the final drain counts ``len(series)``. That is all the equity curve
+    needs, so the run itself does no per-bar bookkeeping for it.
     """
-    inst = series.instrument
-    symbol, step, per_tick_lot = inst.symbol, series.interval_ns, inst.atoms_per_tick_lot
-    record = equity.append
-    new = tuple.__new__
-    seen = -1
-    cash = position_value = 0
-    for start, o, h, low, c, v in zip(
-        series.start, series.open, series.high, series.low, series.close, series.volume, strict=True
-    ):
-        yield new(Bar, (start + step, symbol, o, h, low, c, v, start))
-        if portfolio.fill_count != seen:
-            seen = portfolio.fill_count
-            cash = portfolio.balance(quote)
-            position_value = portfolio.position(symbol) * per_tick_lot
-        record(cash + position_value * c)
+
+    def __init__(self, instruments: list[Instrument], balances: dict[str, int]) -> None:
+        super().__init__(instruments, balances)
+        inst = instruments[0]
+        self._symbol, self._quote = inst.symbol, inst.quote
+        self.run: RunResult | None = None
+        self.journal: list[tuple[int, int, int]] = []
+
+    def apply_fill(self, ev: OrderFilled) -> None:
+        super().apply_fill(ev)
+        assert self.run is not None
+        self.journal.append((self.run.bars, self.balance(self._quote), self.position(self._symbol)))
+
+
+def equity_curve(series: CandleSeries, journal: list[tuple[int, int, int]], cash: int, position: int) -> list[int]:
+    """Equity (quote atoms) after each bar: quote balance + position (lots) x that bar's close.
+
+    ``journal`` lists ``(bar index, balance, position)`` after each fill in order (see
+    :class:`_JournalPortfolio`); ``cash`` and ``position`` are the values before the first fill.
+    A fill at index ``i`` counts from bar ``i`` on; fills past the last bar are ignored. Exact
+    ints: ``balance + position * atoms_per_tick_lot * close``, equal to ``Portfolio.equity`` at
+    each bar's close for this one-instrument run.
+    """
+    closes = series.close
+    n = len(closes)
+    per_tick_lot = series.instrument.atoms_per_tick_lot
+    out: list[int] = []
+    begin = 0
+    for index, new_cash, new_position in journal:
+        if index >= n:
+            break
+        if index > begin:
+            _extend(out, closes, begin, index, cash=cash, value_per_tick=position * per_tick_lot)
+            begin = index
+        cash, position = new_cash, new_position
+    _extend(out, closes, begin, n, cash=cash, value_per_tick=position * per_tick_lot)
+    return out
+
+
+def _extend(out: list[int], closes: list[int], begin: int, end: int, *, cash: int, value_per_tick: int) -> None:
+    """Append the equity of bars ``begin..end-1``: ``cash + value_per_tick * close`` (C-level loops)."""
+    if value_per_tick == 0:
+        out.extend(repeat(cash, end - begin))
+    else:
+        out.extend(map(add, repeat(cash), map(mul, repeat(value_per_tick), closes[begin:end])))

@@ -11,7 +11,10 @@ accepts ``Decimal`` and ``int`` too.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 
 from jtrader.errors import NegativeValueError, OffGridError, ValueFormatError
 
@@ -22,6 +25,7 @@ __all__ = [
     "format_atoms",
     "format_units",
     "parse_units",
+    "parse_units_list",
     "to_atoms",
 ]
 
@@ -48,13 +52,15 @@ def parse_units(text: str | Decimal | int, places: int, what: str = "value") -> 
     """
     if isinstance(text, str):
         whole, dot, frac = text.partition(".")
-        if whole.isascii() and whole.isdigit() and ((frac.isascii() and frac.isdigit()) or (not frac and not dot)):
-            if len(frac) > places:
+        if text.isascii() and whole.isdigit() and (frac.isdigit() or not (frac or dot)):
+            n = len(frac)
+            if n > places:
                 if frac[places:].strip("0"):
                     raise OffGridError(f"{what} {text!r} has more than {places} decimal places")
                 frac = frac[:places]
+                n = places
             try:
-                return int(whole + frac + "0" * (places - len(frac)))
+                return int(whole + frac) * 10 ** (places - n)
             except ValueError as exc:  # more digits than int() accepts (sys.get_int_max_str_digits)
                 raise ValueFormatError(f"{what} {text[:20]!r}... has too many digits") from exc
         if text.startswith("-") and _is_plain_decimal(text[1:]):
@@ -82,6 +88,85 @@ def parse_units(text: str | Decimal | int, places: int, what: str = "value") -> 
             raise OffGridError(f"{what} {text!r} has more than {places} decimal places")
         return units
     raise ValueFormatError(f"{what} {text!r} is not a decimal string")
+
+
+#: digits accepted before the point by the list fast path (longer numbers take the slow path)
+_MAX_WHOLE_DIGITS = 40
+#: compiled list patterns by key (see _uniform_pattern, _loose_pattern); a handful of entries
+_PATTERNS: dict[tuple[int, int], re.Pattern[str]] = {}
+
+
+def _uniform_pattern(decimals: int, places: int) -> re.Pattern[str]:
+    """Newline-separated plain decimals that all have exactly ``decimals`` digits after the point.
+
+    Digits beyond ``places`` must be zeros (they are part of the pattern), so every match is on
+    the grid of ``10**-places``.
+    """
+    key = (decimals, places)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        whole = rf"\d{{1,{_MAX_WHOLE_DIGITS}}}"
+        if decimals == 0:
+            one = whole
+        elif decimals <= places:
+            one = rf"{whole}\.\d{{{decimals}}}"
+        else:
+            one = rf"{whole}\.\d{{{places}}}0{{{decimals - places}}}"
+        pattern = _PATTERNS[key] = re.compile(rf"(?:{one}\n)*{one}", re.ASCII)
+    return pattern
+
+
+def _loose_pattern(places: int) -> re.Pattern[str]:
+    """Newline-separated plain decimals with 1 to ``places`` digits after the point, or none."""
+    key = (-1, places)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        one = rf"\d{{1,{_MAX_WHOLE_DIGITS}}}" + (rf"(?:\.\d{{1,{places}}})?" if places else "")
+        pattern = _PATTERNS[key] = re.compile(rf"(?:{one}\n)*{one}", re.ASCII)
+    return pattern
+
+
+def parse_units_list(texts: Sequence[str], places: int, what: str = "value") -> list[int]:
+    """:func:`parse_units` of every string in ``texts``, in order; the same results and errors.
+
+    The replay hot path (every level of a book frame). The list is joined and checked with one
+    regular expression (C speed), then converted without per-item checks:
+
+    * all strings with the same number of decimals (Binance prints ``"65083.66000000"``): the
+      points are dropped from the joined text and it is split and converted by ``int`` at once;
+    * otherwise, 0 to ``places`` decimals each: one ``int`` per string, scaled by a power of 10.
+
+    Anything else (negative, exponent, NaN, off-grid, non-strings...) goes through
+    :func:`parse_units` one by one, which raises its typed error for the first bad string.
+    """
+    if not texts:
+        return []
+    try:
+        joined = "\n".join(texts)
+    except TypeError:
+        joined = ""
+    if joined:
+        first = texts[0]
+        point = first.find(".")
+        decimals = len(first) - point - 1 if point >= 0 else 0
+        if _uniform_pattern(decimals, places).fullmatch(joined) is not None:
+            units = list(map(int, joined.replace(".", "").split("\n") if decimals else joined.split("\n")))
+            if len(units) == len(texts):  # a string with a newline inside is not one number
+                if decimals < places:
+                    scale = 10 ** (places - decimals)
+                    return [u * scale for u in units]
+                if decimals > places:
+                    scale = 10 ** (decimals - places)
+                    return [u // scale for u in units]
+                return units
+        elif places and _loose_pattern(places).fullmatch(joined) is not None:
+            scales = tuple(10 ** (places - n) for n in range(places + 1))
+            try:
+                parts = map(str.partition, texts, repeat("."))
+                return [int(whole + frac) * scales[len(frac)] for whole, _, frac in parts]
+            except ValueError:  # a newline inside a string: let the slow path name it
+                pass
+    return [parse_units(text, places, what) for text in texts]
 
 
 def _is_plain_decimal(text: str) -> bool:

@@ -25,13 +25,44 @@ def check_ts(ts: object, what: str = "timestamp") -> int:
     return ts
 
 
+#: ``"YYYY-MM-DDTHH:MM:SS"`` -> ns of that second, for prefixes already parsed and checked by the
+#: full parser (venue frames repeat the same second many times); cleared when it gets big
+_SECONDS: dict[str, int] = {}
+_SECONDS_MAX = 1024
+#: ns per unit of the last kept fraction digit, by number of fraction digits (1..9)
+_FRACTION_NS = (0, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
+
+
 def parse_rfc3339_ns(text: str) -> int:
     """``"2026-08-09T21:05:48.228568804Z"`` -> ns since the epoch (UTC).
 
     The offset is ``Z`` or ``+HH:MM``/``-HH:MM``. Up to 9 fractional digits are kept exactly; more
     are truncated. The layout, the digits and the calendar date are checked (``2026-02-30`` is
     refused, not rolled into March). Raises :class:`TimestampError`.
+
+    Hot path (replay parses one or more per frame): the ``YYYY-MM-DDTHH:MM:SS`` prefix of a ``Z``
+    timestamp is parsed and checked once, then remembered (a bounded cache), so later timestamps
+    of the same second only have their fraction parsed. The result is the same either way.
     """
+    base = _SECONDS.get(text[:19]) if type(text) is str else None
+    if base is not None and text[-1] == "Z":
+        frac = text[20:-1]
+        if frac:
+            if text[19] == "." and frac.isdigit() and frac.isascii():
+                n = len(frac)
+                return base + (int(frac) * _FRACTION_NS[n] if n <= 9 else int(frac[:9]))
+        elif len(text) == 20:
+            return base
+    ns = _parse_full(text)
+    if text[19:20] in (".", "Z") and text[-1] == "Z":
+        if len(_SECONDS) >= _SECONDS_MAX:
+            _SECONDS.clear()
+        _SECONDS[text[:19]] = _parse_full(text[:19] + "Z")
+    return ns
+
+
+def _parse_full(text: str) -> int:
+    """The complete parser behind :func:`parse_rfc3339_ns` (every field checked)."""
     if type(text) is not str:
         raise TimestampError(f"not an RFC 3339 UTC timestamp: {text!r}")
     try:

@@ -165,7 +165,10 @@ class _Replay:
         engine = Engine(instruments, strategy, exchange, portfolio, record_events=config.record_events)
         self.engine = engine
         pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
-        self.result = engine.run(observed(itertools.chain(buffered, stream), pacer, self.before, self.after_book))
+        messages: Iterator[MarketMessage] = itertools.chain(buffered, stream)
+        if pacer is not None or self.check is not None:  # else nothing to observe: no extra layer
+            messages = observed(messages, pacer, self.before, self.after_book)
+        self.result = engine.run(messages)
         return ReplayOutcome(self.summary(), events_to_records(self.result.events, engine.instruments))
 
     def summary(self) -> dict[str, Any]:

@@ -75,24 +75,22 @@ def messages_from_records(records: Iterable[Record], adapter: object, counts: Re
     recv, http = Direction.RECV, Direction.HTTP
     n = recv_n = 0
     ts = 0
-    for record in records:
+    for ts, direction, conn, payload, url in records:
         n += 1
-        ts = record.ts
         if n == 1:
             counts.first_ts = ts
-        direction = record.direction
-        if direction == recv:
+        if direction is recv or direction == recv:
             recv_n += 1
-            msgs = on_frame(ts, record.payload, record.conn)
+            msgs = on_frame(ts, payload, conn)
         elif direction == http:
             counts.http += 1
-            msgs = on_http(ts, record.url or "", record.payload)
+            msgs = on_http(ts, url or "", payload)
         elif direction == Direction.CONNECT:
             counts.connect += 1
-            msgs = on_connect(ts, record.conn)
+            msgs = on_connect(ts, conn)
         elif direction == Direction.DISCONNECT:
             counts.disconnect += 1
-            msgs = on_disconnect(ts, record.conn)
+            msgs = on_disconnect(ts, conn)
         else:
             counts.send += 1
             continue

@@ -41,12 +41,6 @@ _TOKEN = 1_000_000_000_000
 Denial = tuple[RejectReason, str]
 
 
-def _limit_for(limit: int | dict[str, int] | None, symbol: str) -> int | None:
-    if isinstance(limit, dict):
-        return limit.get(symbol)
-    return limit
-
-
 class RiskManager:
     """Pre-trade checks and the trading state (ACTIVE, REDUCING, HALTED). See the module docstring."""
 
@@ -86,26 +80,28 @@ class RiskManager:
     # -- checks -----------------------------------------------------------------------------
     def check(self, cmd: SubmitOrder) -> Denial | None:
         """None when ``cmd`` may go to the exchange, else ``(reason, message)``."""
-        denial = self._check(cmd)
+        engine = self._engine
+        if engine is None:
+            self._bound()
+        denial = self._check(engine, cmd)  # type: ignore[arg-type]
         if denial is not None:
             key = denial[0].value
             self.denials[key] = self.denials.get(key, 0) + 1
         return denial
 
-    def _check(self, cmd: SubmitOrder) -> Denial | None:
-        engine = self._bound()
+    def _check(self, engine: Engine, cmd: SubmitOrder) -> Denial | None:
         state = self.state
-        if state is TradingState.HALTED:
+        if state is _HALTED:
             return RejectReason.HALTED, "trading is halted: only cancels pass"
-        inst = engine.instruments.get(cmd.symbol)
+        symbol = cmd.symbol
+        inst = engine.instruments.get(symbol)
         if inst is None:
             return None
-        position = engine.portfolio.position(cmd.symbol)
-        if state is TradingState.REDUCING and not self._reduces(cmd, position):
+        position = engine.portfolio.position(symbol)
+        if state is _REDUCING and not self._reduces(cmd, position):
             return RejectReason.REDUCING_ONLY, f"reducing: only orders that shrink the position of {position} lots pass"
-        limits = self.limits
-        if limits.deny_while_resyncing and cmd.symbol in engine.resyncing:
-            return RejectReason.BOOK_RESYNCING, f"the book of {cmd.symbol} awaits a resync snapshot"
+        if self.limits.deny_while_resyncing and symbol in engine.resyncing:
+            return RejectReason.BOOK_RESYNCING, f"the book of {symbol} awaits a resync snapshot"
         ref = self._reference_price(engine, cmd)
         size = cmd.size
         if cmd.quote_size is not None and size == 0 and ref:
@@ -128,9 +124,10 @@ class RiskManager:
 
     @staticmethod
     def _reference_price(engine: Engine, cmd: SubmitOrder) -> int | None:
-        if cmd.order_type is OrderType.LIMIT or cmd.order_type is OrderType.STOP_LIMIT:
+        kind = cmd.order_type
+        if kind is _LIMIT or kind is _STOP_LIMIT:
             return cmd.price
-        if cmd.order_type is OrderType.STOP:
+        if kind is _STOP:
             return cmd.stop_price
         book = engine.exchange.book(cmd.symbol)
         touch = book.best_ask if cmd.side is Side.BUY else book.best_bid
@@ -144,12 +141,16 @@ class RiskManager:
     ) -> Denial | None:
         limits = self.limits
         symbol = cmd.symbol
-        max_size = _limit_for(limits.max_order_size_lots, symbol)
+        max_size = limits.max_order_size_lots
+        if max_size is not None and type(max_size) is dict:
+            max_size = max_size.get(symbol)
         if max_size is not None and size > max_size:
             return RejectReason.MAX_ORDER_SIZE, f"{size} lots > max {max_size} lots per order"
         if limits.max_order_notional is not None and notional is not None and notional > limits.max_order_notional:
             return RejectReason.MAX_ORDER_NOTIONAL, f"notional {notional} atoms > max {limits.max_order_notional}"
-        max_pos = _limit_for(limits.max_position_lots, symbol)
+        max_pos = limits.max_position_lots
+        if max_pos is not None and type(max_pos) is dict:
+            max_pos = max_pos.get(symbol)
         if max_pos is not None:
             sign = cmd.side.sign
             projected = position + sign * (size + engine.tracker.open_exposure(symbol, cmd.side))
@@ -206,3 +207,5 @@ class RiskManager:
 
 
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
+_LIMIT, _STOP, _STOP_LIMIT = OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT
+_HALTED, _REDUCING = TradingState.HALTED, TradingState.REDUCING

@@ -199,6 +199,35 @@ class SimulatedExchange(_BarMixin):
         if st.resting or st.stops:
             self._match_book(st, msg.ts)
 
+    def on_book(self, msg: BookSnapshot | BookDelta) -> list[OrderEvent] | tuple[()]:
+        """``on_market(msg)`` then ``advance(msg.ts)`` in one call: the replay hot path.
+
+        Same checks, same order of work and same events as those two calls; a book message with
+        no command due, no order of the symbol open and no event due costs the book update and a
+        few comparisons, and returns an empty tuple. Raises :class:`DataError` when ``msg`` is
+        not a BookSnapshot or BookDelta and :class:`TimestampError` as :meth:`on_market` does.
+        """
+        kind = type(msg)
+        if kind is not BookDelta and kind is not BookSnapshot:
+            raise DataError(f"on_book() takes a BookSnapshot or BookDelta, got {kind.__name__}")
+        ts = msg.ts
+        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
+            raise TimestampError(
+                f"{kind.__name__}.ts {ts!r} is not an int of ns at or after the exchange time {self._now}"
+            )
+        self._now = ts
+        pending = self._pending
+        if pending and pending[0][0] <= ts:
+            self._run_commands(ts)
+        if kind is BookDelta:
+            self._on_delta(msg)  # type: ignore[arg-type]
+        else:
+            self._on_snapshot(msg)  # type: ignore[arg-type]
+        outbox = self._outbox  # matching sends no command: nothing new is pending
+        if outbox and outbox[0][0] <= ts:
+            return self.advance(ts)
+        return ()
+
     def _on_quote(self, msg: Quote) -> None:
         """Top of book. Builds a one-level book only for instruments that get no depth data."""
         st = self._states.get(msg.symbol)
@@ -231,6 +260,35 @@ class SimulatedExchange(_BarMixin):
         if st.resting or st.stops or st.waiting:
             self._match_bar(st, msg, msg.ts)
         st.last_price = st.bar_close = msg.close
+
+    def on_bar(self, msg: Bar) -> list[OrderEvent] | tuple[()]:
+        """``on_market(msg)`` then ``advance(msg.ts)`` in one call: the candle hot path.
+
+        Same checks, same order of work and same events as those two calls; an idle bar (no
+        command due, no order of the symbol open or waiting, no event due) costs a few
+        comparisons and returns an empty tuple. Raises :class:`DataError` when ``msg`` is not
+        a :class:`Bar` and :class:`TimestampError` as :meth:`on_market` does.
+        """
+        if type(msg) is not Bar:
+            raise DataError(f"on_bar() takes a Bar, got {type(msg).__name__}")
+        ts = msg.ts
+        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
+            raise TimestampError(f"Bar.ts {ts!r} is not an int of ns at or after the exchange time {self._now}")
+        self._now = ts
+        pending = self._pending
+        if pending and pending[0][0] <= ts:
+            self._run_commands(ts)
+        st = self._states.get(msg.symbol)
+        if st is None:
+            self.ignored_messages += 1
+        else:
+            if st.resting or st.stops or st.waiting:
+                self._match_bar(st, msg, ts)  # matching sends no command: nothing new is pending
+            st.last_price = st.bar_close = msg.close
+        outbox = self._outbox
+        if outbox and outbox[0][0] <= ts:
+            return self.advance(ts)
+        return ()
 
     def _on_resync(self, msg: BookResync) -> None:
         st = self._states.get(msg.symbol)

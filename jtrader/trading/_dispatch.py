@@ -41,6 +41,9 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
     exchange_events = self._exchange_events
     on_market = exchange.on_market
     advance = exchange.advance
+    on_bar_market = exchange.on_bar
+    on_book_market = exchange.on_book
+    books: dict[str, Any] = {}  # symbol -> the exchange's OrderBook, looked up once
     on_bar = strategy.on_bar if overrides(strategy, "on_bar") else None
     on_book = strategy.on_book if overrides(strategy, "on_book") else None
     on_trade = strategy.on_trade if overrides(strategy, "on_trade") else None
@@ -52,8 +55,7 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
         if symbol not in instruments:
             result.unknown += 1
             return
-        on_market(msg)
-        events = advance(clock.now)
+        events = on_bar_market(msg)  # on_market(msg) + advance(msg.ts) in one call
         if events:
             exchange_events(events)
         result.bars += 1
@@ -74,11 +76,12 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
             return
         if type(msg) is BookSnapshot:
             resyncing.discard(symbol)
-        on_market(msg)
-        events = advance(clock.now)
+        events = on_book_market(msg)  # on_market(msg) + advance(msg.ts) in one call
         if events:
             exchange_events(events)
-        ob = exchange.book(symbol)
+        ob = books.get(symbol)
+        if ob is None:  # the exchange keeps one book object per instrument for the whole run
+            ob = books[symbol] = exchange.book(symbol)
         bid, ask = ob.best_bid, ob.best_ask
         if bid is not None and ask is not None:
             marks[symbol] = bid + ask

@@ -28,6 +28,7 @@ the last message the engine drains the exchange (``next_wakeup``/``advance``), c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from jtrader.errors import ConfigError, DataError, InvariantError, OrderError, UnknownInstrumentError
@@ -69,6 +70,16 @@ __all__ = ["Engine", "RunResult"]
 #: a final drain that keeps producing work past this many rounds is a bug (a strategy that
 #: reacts to every event with a new order forever)
 MAX_DRAIN_ROUNDS = 1_000_000
+#: end of the message iterator
+_END: Any = object()
+
+
+def _number_error(size: object, price: object, stop_price: object, quote_size: object) -> str:
+    """The message for the first of an order's numbers that is not an int (size must not be None)."""
+    for name, value in (("size", size), ("price", price), ("stop_price", stop_price), ("quote_size", quote_size)):
+        if value is not None and type(value) is not int:
+            return f"{name} must be an int (ticks, lots or atoms), got {value!r}"
+    return "size must be an int of lots, got None"
 
 
 class Engine:
@@ -167,17 +178,20 @@ class Engine:
         values (zero size, unknown symbol, off-market price...) are for the risk manager and the
         exchange to deny or reject, as events.
         """
-        try:
-            side = Side(side)
-            order_type = OrderType(order_type)
-            tif = TimeInForce(tif)
-        except ValueError as exc:
-            raise OrderError(str(exc)) from None
-        for name, value in (("size", size), ("price", price), ("stop_price", stop_price), ("quote_size", quote_size)):
-            if value is not None and type(value) is not int:
-                raise OrderError(f"{name} must be an int (ticks, lots or atoms), got {value!r}")
-        if size is None:
-            raise OrderError("size must be an int of lots, got None")
+        if type(side) is not Side or type(order_type) is not OrderType or type(tif) is not TimeInForce:
+            try:
+                side = Side(side)
+                order_type = OrderType(order_type)
+                tif = TimeInForce(tif)
+            except ValueError as exc:
+                raise OrderError(str(exc)) from None
+        if not (
+            type(size) is int
+            and (price is None or type(price) is int)
+            and (stop_price is None or type(stop_price) is int)
+            and (quote_size is None or type(quote_size) is int)
+        ):
+            raise OrderError(_number_error(size, price, stop_price, quote_size))
         if type(symbol) is not str:
             raise OrderError(f"symbol must be a str, got {symbol!r}")
         cmd = SubmitOrder(
@@ -319,10 +333,19 @@ class Engine:
         clock = self.clock
         dispatch = build_dispatch(self)
         get = dispatch.get
-        started = False
         count = 0
         late = 0
-        for msg in messages:
+        it = iter(messages)
+        first = next(it, _END)
+        if first is not _END:
+            # the run starts at the first message's time (on_start sees it), before its handler runs
+            if get(type(first)) is None:
+                raise DataError(f"the engine cannot process a {type(first).__name__}: {first!r}")
+            clock.now = max(first.ts, clock.now)
+            it = chain((first,), it)
+        result.start_ts = clock.now
+        self._start()
+        for msg in it:
             handler = get(type(msg))
             if handler is None:
                 raise DataError(f"the engine cannot process a {type(msg).__name__}: {msg!r}")
@@ -332,17 +355,10 @@ class Engine:
             else:
                 late += 1
                 msg = msg._replace(ts=clock.now)
-            if not started:
-                started = True
-                result.start_ts = clock.now
-                self._start()
             count += 1
             handler(msg)
         result.messages = count
         result.late = late
-        if not started:
-            result.start_ts = clock.now
-            self._start()
         self._drain()
         self.strategy.on_stop(self.ctx)
         self.flush()

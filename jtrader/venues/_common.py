@@ -23,6 +23,7 @@ __all__ = [
     "MIN_FALLBACK_PRICE_DECIMALS",
     "PARSE_ERRORS",
     "AdapterStats",
+    "LevelMemo",
     "VenueAdapter",
     "decimals_of",
     "default_instrument",
@@ -92,6 +93,25 @@ class AdapterStats:
     def as_dict(self) -> dict[str, int | str]:
         """All counters in declaration order (for reports and logs)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class LevelMemo:
+    """Strings of one instrument already converted: price text -> ticks, size text -> lots.
+
+    Book updates repeat the same price levels (and many sizes, such as ``"0"`` deletes) all day,
+    so a dict lookup replaces most parses on the replay hot path. Only successful conversions are
+    remembered, so a memo never changes a result or an error. Each dict is emptied when it
+    reaches ``limit`` entries (by the code that fills it): memory stays bounded however long the
+    stream.
+    """
+
+    __slots__ = ("instrument", "limit", "prices", "sizes")
+
+    def __init__(self, instrument: Instrument, limit: int = 4096) -> None:
+        self.instrument = instrument
+        self.limit = limit
+        self.prices: dict[str, int] = {}
+        self.sizes: dict[str, int] = {}
 
 
 @runtime_checkable

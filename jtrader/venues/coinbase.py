@@ -51,6 +51,7 @@ from jtrader.venues import coinbase_rest
 from jtrader.venues._common import (
     PARSE_ERRORS,
     AdapterStats,
+    LevelMemo,
     default_instrument,
     max_decimals,
     same_grid,
@@ -58,6 +59,12 @@ from jtrader.venues._common import (
 )
 
 __all__ = ["CoinbaseAdapter"]
+
+_loads = orjson.loads
+_new = tuple.__new__
+_split_l2_levels = coinbase_rest.split_l2_levels
+_split_memo = coinbase_rest._split_memo
+_BULK_MIN_LEVELS = coinbase_rest._BULK_MIN_LEVELS
 
 
 class CoinbaseAdapter:
@@ -82,6 +89,8 @@ class CoinbaseAdapter:
         self._seq: dict[str, int] = {}
         self._books: dict[str, set[str]] = {}
         self._last_trade_id: dict[str, int] = {}
+        #: symbol -> strings already converted on its grid (replay hot path, bounded)
+        self._memos: dict[str, LevelMemo] = {}
         self._handlers = {
             "l2_data": self._l2,
             "market_trades": self._trades,
@@ -140,7 +149,7 @@ class CoinbaseAdapter:
         stats = self.stats
         stats.frames += 1
         try:
-            msg = orjson.loads(frame)
+            msg = _loads(frame)
             channel = msg.get("channel")
             if channel is None:
                 return self._channelless(ts, msg)
@@ -150,20 +159,25 @@ class CoinbaseAdapter:
                 raise MalformedMessageError(f"bad envelope: sequence_num={seq!r}, events={type(events).__name__}")
         except PARSE_ERRORS as exc:
             return self._malformed(exc)
-        last = self._seq.get(connection)
-        if last is not None and seq <= last:
-            stats.duplicates += 1
-            return []
+        seqs = self._seq
+        last = seqs.get(connection)
         out: list[MarketMessage] = []
-        if last is not None and seq != last + 1:
-            out = self._gap(ts, connection, last + 1, seq)
-        self._seq[connection] = seq
+        if last is not None:
+            if seq <= last:
+                stats.duplicates += 1
+                return out
+            if seq != last + 1:
+                out = self._gap(ts, connection, last + 1, seq)
+        seqs[connection] = seq
         handler = self._handlers.get(channel)
         if handler is None:
             stats.unknown_channel += 1
         else:
             try:
-                out += handler(ts, msg, events, connection)
+                if out:
+                    out += handler(ts, msg, events, connection)
+                else:
+                    out = handler(ts, msg, events, connection)
             except PARSE_ERRORS as exc:
                 self._malformed(exc)
                 if channel == "l2_data":
@@ -235,9 +249,35 @@ class CoinbaseAdapter:
         self.stats.unknown_channel += 1
         return []
 
+    def _memo(self, inst: Instrument) -> LevelMemo:
+        """The level memo of ``inst`` (a new one when the symbol's instrument changed)."""
+        memo = self._memos.get(inst.symbol)
+        if memo is None or memo.instrument is not inst:
+            memo = self._memos[inst.symbol] = LevelMemo(inst)
+        return memo
+
     def _l2(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        # the replay hot path: one call per book frame, so locals and no work for the common case
         ts_ex = parse_rfc3339_ns(msg["timestamp"])
-        books = self._books.setdefault(connection, set())
+        books = self._books.get(connection)
+        if books is None:
+            books = self._books[connection] = set()
+        if len(events) == 1:  # the usual frame: one update of a book this connection feeds
+            ev = events[0]
+            kind = ev["type"]
+            symbol = ev["product_id"]
+            updates = ev["updates"]
+            if kind == "update" and symbol in books:
+                memo = self._memos.get(symbol)
+                short = len(updates) < _BULK_MIN_LEVELS
+                if short and memo is not None and memo.instrument is self.instruments.get(symbol):
+                    try:
+                        bids, asks = _split_memo(memo, updates)
+                    except PARSE_ERRORS:
+                        pass  # the general path below raises the right error or counts off-grid levels
+                    else:
+                        return [_new(BookDelta, (ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0))]
+        instruments = self.instruments
         new: dict[str, Instrument] = {}
         out: list[MarketMessage] = []
         snapshots: list[str] = []
@@ -253,25 +293,30 @@ class CoinbaseAdapter:
                     continue
             elif kind != "snapshot":
                 raise MalformedMessageError(f"l2_data event type {kind!r}")
-            inst = self._instrument(symbol, (u["price_level"] for u in updates), new)
+            inst = instruments.get(symbol)
+            if inst is None:
+                inst = self._instrument(symbol, (u["price_level"] for u in updates), new)
             try:
-                bids, asks = coinbase_rest.split_l2_levels(inst, updates, None)
+                bids, asks = _split_l2_levels(inst, updates, None, self._memo(inst))
             except OffGridError:
-                bids, asks = coinbase_rest.split_l2_levels(inst, updates, off_grid)
+                bids, asks = _split_l2_levels(inst, updates, off_grid)
             if kind == "snapshot":
                 snapshots.append(symbol)
-                out.append(BookSnapshot(ts, ts_ex, symbol, tuple(bids), tuple(asks)))
+                out.append(_new(BookSnapshot, (ts, ts_ex, symbol, tuple(bids), tuple(asks), 0)))
             else:
-                out.append(BookDelta(ts, ts_ex, symbol, tuple(bids), tuple(asks)))
+                out.append(_new(BookDelta, (ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0)))
         # the whole frame parsed: commit
-        self._commit(new)
+        if new:
+            self._commit(new)
         for symbol in snapshots:
             for other in self._books.values():
                 other.discard(symbol)
             books.add(symbol)
             self.resyncing.discard(symbol)
-        self.stats.skipped_resyncing += skipped
-        self.stats.off_grid_levels += off_grid[0]
+        if skipped:
+            self.stats.skipped_resyncing += skipped
+        if off_grid[0]:
+            self.stats.off_grid_levels += off_grid[0]
         return out
 
     def _trades(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
