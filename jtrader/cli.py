@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--speed", default="max", help="max (as fast as possible), 1 (real time) or N (N x real time)")
     rp.add_argument("--top", type=int, default=5, help="book levels per side in the output (default 5)")
     rp.add_argument("--cash", default="100000", help="starting quote balance per quote currency (default 100000)")
+    rp.add_argument("--maker-bps", default="0", help="maker fee in basis points (default 0)")
+    rp.add_argument("--taker-bps", default="0", help="taker fee in basis points (default 0)")
+    rp.add_argument("--latency-ms", default="50", help="order entry and response latency, each, in ms (default 50)")
     rp.add_argument("--out", metavar="DIR", help="write summary.json and events.jsonl here")
     rp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 

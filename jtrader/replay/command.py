@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import orjson
@@ -12,7 +13,7 @@ from jtrader.errors import ConfigError
 from jtrader.replay.runner import ReplayConfig, replay
 from jtrader.strategies.loader import build_strategy
 
-__all__ = ["parse_speed", "run"]
+__all__ = ["parse_latency_ms", "parse_speed", "run"]
 
 
 def parse_speed(text: str) -> float | None:
@@ -28,12 +29,24 @@ def parse_speed(text: str) -> float | None:
     return speed
 
 
+def parse_latency_ms(text: str) -> int:
+    """``"50"`` -> 50,000,000 ns; decimals allowed (``"0.5"``); negative or non-numbers are refused."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"--latency-ms must be a non-negative number, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"--latency-ms must be a non-negative number, got {text!r}")
+    return int(value * 1_000_000)
+
+
 def run(args: argparse.Namespace) -> int:
     strategy = build_strategy(args.strategy, args.param) if args.strategy else None
     if args.param and strategy is None:
         raise ConfigError("--param needs --strategy")
     if args.top < 0:
         raise ConfigError("--top must be >= 0")
+    latency_ns = parse_latency_ms(args.latency_ms)
     config = ReplayConfig(
         format=args.format,
         venue=args.venue,
@@ -41,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
         speed=parse_speed(args.speed),
         top=args.top,
         cash=args.cash,
+        maker_bps=args.maker_bps,
+        taker_bps=args.taker_bps,
+        entry_latency_ns=latency_ns,
+        response_latency_ns=latency_ns,
     )
     outcome = replay(args.recording, config)
     summary = outcome.summary

@@ -39,12 +39,21 @@ from jtrader.model import (
 )
 from jtrader.recording import open_source
 from jtrader.replay.source import Pacer, RecordCounts, messages_from_records, observed
+from jtrader.risk import EmergencyLimits, EmergencyManager, RiskLimits, RiskManager
 from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
 from jtrader.trading import Engine, Portfolio, Strategy
 from jtrader.trading.report import events_to_records
 from jtrader.venues import BinanceAdapter, BookTickerCheck, CoinbaseAdapter
 
-__all__ = ["PREROLL_MESSAGES", "PREROLL_NS", "ReplayConfig", "ReplayOutcome", "replay"]
+__all__ = [
+    "PREROLL_MESSAGES",
+    "PREROLL_NS",
+    "ReplayConfig",
+    "ReplayOutcome",
+    "default_emergency_limits",
+    "default_risk_limits",
+    "replay",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +77,10 @@ class ReplayConfig:
     taker_bps: str = "0"
     entry_latency_ns: int = 50_000_000
     response_latency_ns: int = 50_000_000
+    #: pre-trade limits; the default is what a careful live account would set (see ``default_risk_limits``)
+    risk_limits: RiskLimits | None = None
+    #: emergency triggers; the default halts on a crossed book or a run of rejections
+    emergency_limits: EmergencyLimits | None = None
     record_events: bool = True
     sleep: Callable[[float], None] = field(default=time.sleep)
     monotonic: Callable[[], float] = field(default=time.monotonic)
@@ -79,6 +92,21 @@ class ReplayOutcome:
 
     summary: dict[str, Any]
     events: list[dict[str, Any]]
+
+
+def default_risk_limits() -> RiskLimits:
+    """Replay's pre-trade limits: a 5% fat-finger band around the mid, at most 200 open orders,
+    and 30 orders per second with bursts of 60 (Coinbase's private REST limit is 30 requests/s)."""
+    return RiskLimits(price_band_bps=500, max_open_orders=200, orders_per_second=30, burst=60)
+
+
+def default_emergency_limits() -> EmergencyLimits:
+    """Replay's emergency triggers: halt on a crossed book or on 100 rejections/denials in a row.
+
+    Stale data is not a default trigger in replay: a quiet product (no update for minutes) is
+    normal in a recording, and the venue's own heartbeats are per connection, not per product.
+    """
+    return EmergencyLimits(halt_on_crossed_book=True, max_consecutive_rejections=100)
 
 
 def _make_adapter(venue: str) -> Any:
@@ -162,7 +190,19 @@ class _Replay:
             self.books[inst.symbol] = exchange.book(inst.symbol)
         portfolio = Portfolio(instruments, dict(balances))
         strategy = config.strategy if config.strategy is not None else Strategy()
-        engine = Engine(instruments, strategy, exchange, portfolio, record_events=config.record_events)
+        risk = RiskManager(config.risk_limits if config.risk_limits is not None else default_risk_limits())
+        emergency = EmergencyManager(
+            config.emergency_limits if config.emergency_limits is not None else default_emergency_limits()
+        )
+        engine = Engine(
+            instruments,
+            strategy,
+            exchange,
+            portfolio,
+            risk=risk,
+            emergency=emergency,
+            record_events=config.record_events,
+        )
         self.engine = engine
         pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
         messages: Iterator[MarketMessage] = itertools.chain(buffered, stream)
@@ -235,6 +275,7 @@ class _Replay:
             "fees": {q: format_atoms(portfolio.fees_paid(q)) for q in quotes},
             "positions": {s: engine.instrument(s).lots_to_size(portfolio.position(s)) for s in sorted(self.books)},
             "trading_state": result.trading_state.value,
+            "emergency_triggers": list(result.emergency_triggers),
         }
 
 

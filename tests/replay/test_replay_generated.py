@@ -12,7 +12,7 @@ import pytest
 from jtrader.errors import ConfigError, RecordingError
 from jtrader.marketgen import generate
 from jtrader.recording import Direction, RecordingWriter, open_recording
-from jtrader.replay.command import parse_speed
+from jtrader.replay.command import parse_latency_ms, parse_speed
 from jtrader.replay.runner import ReplayConfig, replay
 from jtrader.replay.source import Pacer
 from jtrader.strategies.loader import build_strategy
@@ -216,3 +216,54 @@ def test_param_without_strategy_and_bad_top_are_refused() -> None:
     assert proc.returncode == 1 and b"--param needs --strategy" in proc.stderr
     proc = _cli("replay", str(COINBASE_SAMPLE), "--top", "-1", check=False)
     assert proc.returncode == 1 and b"--top" in proc.stderr
+
+
+FAT_FINGER = """
+from jtrader.model import OrderType, Side
+from jtrader.trading import Strategy
+
+
+class FatFinger(Strategy):
+    name = "fat_finger"
+
+    def on_start(self, ctx):
+        self.sent = False
+
+    def on_book(self, ctx, msg):
+        book = ctx.book(msg.symbol)
+        if self.sent or book.best_bid is None or book.best_ask is None:
+            return
+        self.sent = True
+        ctx.submit(msg.symbol, Side.BUY, OrderType.LIMIT, size=1000, price=book.best_ask * 2)
+        ctx.submit(msg.symbol, Side.BUY, OrderType.LIMIT, size=1000, price=book.best_ask)
+"""
+
+
+def test_replay_orders_go_through_the_risk_manager(tmp_path: Path) -> None:
+    strategy_file = tmp_path / "fat_finger.py"
+    strategy_file.write_text(FAT_FINGER)
+    out = tmp_path / "out"
+    proc = _cli(
+        "replay", str(COINBASE_SAMPLE), "--strategy", f"{strategy_file}:FatFinger",
+        "--taker-bps", "10", "--latency-ms", "0", "--json", "--out", str(out),
+    )  # fmt: skip
+    summary = orjson.loads(proc.stdout)
+    events = [orjson.loads(line) for line in (out / "events.jsonl").read_bytes().splitlines()]
+    denied = [e for e in events if e["type"] == "OrderDenied"]
+    assert [e["reason"] for e in denied] == ["PRICE_BAND"]
+    assert summary["orders"] == 2 and summary["denials"] == 1
+    fills = [e for e in events if e["type"] == "OrderFilled"]
+    assert fills and all(e["liquidity"] == "TAKER" for e in fills)
+    assert summary["fees"]["USD"] != "0"  # 10 bps taker fee charged on the marketable limit
+
+
+@pytest.mark.parametrize("text", ["-1", "soon", "nan", "inf"])
+def test_bad_latency_values_are_config_errors(text: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_latency_ms(text)
+
+
+def test_latency_values_parse_to_nanoseconds() -> None:
+    assert parse_latency_ms("50") == 50_000_000
+    assert parse_latency_ms("0.5") == 500_000
+    assert parse_latency_ms("0") == 0
