@@ -14,7 +14,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from jtrader.errors import JTraderError
+import orjson
+
+from jtrader.errors import JTraderError, MalformedMessageError
 from jtrader.model import Instrument, MarketMessage
 from jtrader.model.fixed import ATOM_DECIMALS, parse_units
 
@@ -210,3 +212,16 @@ def volume_lots(instrument: Instrument, text: str) -> int:
 def same_grid(a: Instrument, b: Instrument) -> bool:
     """True when prices and sizes parse to the same integers under ``a`` and ``b``."""
     return a.price_tick == b.price_tick and a.size_lot == b.size_lot
+
+
+def load_json_object(body: bytes | str | dict, venue: str, what: str) -> dict:
+    """A REST body -> its JSON object; :class:`MalformedMessageError` naming ``venue`` and ``what`` otherwise."""
+    if isinstance(body, dict):
+        return body
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedMessageError(f"{venue} {what}: body is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MalformedMessageError(f"{venue} {what}: body is not a JSON object")
+    return data

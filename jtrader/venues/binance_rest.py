@@ -18,7 +18,7 @@ import orjson
 
 from jtrader.errors import ConfigError, InstrumentError, MalformedMessageError, OffGridError
 from jtrader.model import BookSnapshot, Instrument, Level
-from jtrader.venues._common import PARSE_ERRORS
+from jtrader.venues._common import PARSE_ERRORS, load_json_object
 
 __all__ = [
     "MAX_STREAMS_PER_CONNECTION",
@@ -38,18 +38,6 @@ MAX_STREAMS_PER_CONNECTION = 1024
 
 #: from this many rows on, depth lists are parsed column by column
 _BULK_MIN_ROWS = 8
-
-
-def _loads(body: bytes | str | dict, what: str) -> dict:
-    if isinstance(body, dict):
-        return body
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedMessageError(f"binance {what}: body is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise MalformedMessageError(f"binance {what}: body is not a JSON object")
-    return data
 
 
 def _decimal(text: object, what: str) -> Decimal:
@@ -131,7 +119,7 @@ def parse_exchange_info(
 
     Symbols that cannot make an instrument are left out; their reasons go to ``errors`` if given.
     """
-    data = _loads(body, "exchangeInfo")
+    data = load_json_object(body, "binance", "exchangeInfo")
     symbols = data.get("symbols")
     if not isinstance(symbols, list):
         raise MalformedMessageError("binance exchangeInfo: body has no 'symbols' list")
@@ -188,7 +176,7 @@ def parse_depth_snapshot(
     ``ts`` is the receive time (ns); the body has no exchange time, so ``ts_exchange`` is 0.
     Off-grid rows: see :func:`depth_levels`.
     """
-    data = _loads(body, "depth")
+    data = load_json_object(body, "binance", "depth")
     try:
         last = data["lastUpdateId"]
         if type(last) is not int or last < 0:

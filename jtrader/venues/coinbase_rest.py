@@ -20,7 +20,7 @@ import orjson
 
 from jtrader.errors import ConfigError, InstrumentError, MalformedMessageError, OffGridError
 from jtrader.model import NS_PER_S, Bar, BookSnapshot, Instrument, Level, Quote, Side, Trade, check_ts, parse_rfc3339_ns
-from jtrader.venues._common import PARSE_ERRORS, LevelMemo, volume_lots
+from jtrader.venues._common import PARSE_ERRORS, LevelMemo, load_json_object, volume_lots
 
 __all__ = [
     "CHANNELS",
@@ -59,18 +59,6 @@ def aggressor_from_maker_side(side: object) -> Side | None:
     return _MAKER_TO_AGGRESSOR.get(side)  # type: ignore[arg-type]
 
 
-def _loads(body: bytes | str | dict, what: str) -> dict:
-    if isinstance(body, dict):
-        return body
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedMessageError(f"coinbase {what}: body is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise MalformedMessageError(f"coinbase {what}: body is not a JSON object")
-    return data
-
-
 def parse_product(obj: dict) -> Instrument:
     """One product object -> :class:`Instrument` (tick ``price_increment``, lot ``base_increment``).
 
@@ -102,7 +90,7 @@ def parse_products(body: bytes | str | dict, errors: list[str] | None = None) ->
     Products whose increments cannot make an instrument are left out; their reasons are appended
     to ``errors`` when given.
     """
-    data = _loads(body, "products")
+    data = load_json_object(body, "coinbase", "products")
     products = data.get("products")
     if products is None and "product_id" in data:
         products = [data]
@@ -131,7 +119,7 @@ def parse_product_book(ts: int, body: bytes | str | dict, instrument: Instrument
     The REST book has no version number, so it cannot be joined to a websocket stream the Binance
     way; use it for a one-off view, not to seed a streamed book.
     """
-    data = _loads(body, "product_book")
+    data = load_json_object(body, "coinbase", "product_book")
     try:
         book = data["pricebook"]
         if book["product_id"] != instrument.symbol:
@@ -152,7 +140,7 @@ def parse_market_ticker(ts: int, body: bytes | str | dict, instrument: Instrumen
     The body carries no best sizes: the Quote's sizes are 0. Trades keep the venue time in
     ``ts_exchange``; their aggressor follows the maker-side convention (module docstring).
     """
-    data = _loads(body, "ticker")
+    data = load_json_object(body, "coinbase", "ticker")
     p2t, s2l = instrument.price_to_ticks, instrument.size_to_lots
     try:
         quote = Quote(ts, 0, instrument.symbol, p2t(data["best_bid"]), 0, p2t(data["best_ask"]), 0)
@@ -182,7 +170,7 @@ def parse_candles(body: bytes | str | dict, instrument: Instrument, granularity_
     The body does not say the granularity: pass it, or it is taken as the smallest step between
     consecutive starts (a body with one candle then needs ``granularity_s``).
     """
-    data = _loads(body, "candles")
+    data = load_json_object(body, "coinbase", "candles")
     p2t = instrument.price_to_ticks
     try:
         rows = sorted(data["candles"], key=lambda row: int(row["start"]))
