@@ -2,11 +2,17 @@
 
 N = 1,000,000 bars when benchmarks run, 20,000 with ``--benchmark-disable`` (CI). The bars/s
 figure is printed and stored in the benchmark's ``extra_info``.
+
+The order-heavy benchmark sends a market order on every bar (a round trip every two bars) and
+reports the cost of one order end to end: submit, risk check, exchange arrival and checks,
+lock, fill at the next open, OrderAccepted and OrderFilled, tracker, portfolio, the strategy's
+``on_order_event``. That is the run's time minus the same run without orders, per order.
 """
 
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -59,14 +65,35 @@ class EveryHundredBars(Strategy):
                 ctx.buy("BTC-USD", 1_000)
 
 
-def run_once(messages: list[Bar]):
-    balances = {"USD": to_atoms("100000")}
+class EveryBar(Strategy):
+    """A market order on every bar: buy 0.1 BTC when flat, sell the position when long."""
+
+    def __init__(self, orders: bool = True) -> None:
+        super().__init__()
+        self.orders = orders
+        self.events = 0
+
+    def on_bar(self, ctx, bar):
+        if not self.orders:
+            return
+        position = ctx.position("BTC-USD")
+        if position:
+            ctx.sell("BTC-USD", position)
+        else:
+            ctx.buy("BTC-USD", 1_000)
+
+    def on_order_event(self, ctx, event):
+        self.events += 1
+
+
+def run_once(messages: list[Bar], strategy: Strategy | None = None, cash: str = "100000"):
+    balances = {"USD": to_atoms(cash)}
     exchange = SimulatedExchange(
         [BTC], balances=balances, fees=FeeModel(maker_bps="0", taker_bps="10"), latency=ConstantLatency(0, 0)
     )
     engine = Engine(
         [BTC],
-        EveryHundredBars(),
+        strategy if strategy is not None else EveryHundredBars(),
         exchange,
         Portfolio([BTC], balances),
         risk=RiskManager(RiskLimits(max_order_size_lots=10_000, orders_per_second=10)),
@@ -87,6 +114,29 @@ def test_bench_engine_bars_per_second(benchmark, request):
         seconds = benchmark.stats.stats.mean
         benchmark.extra_info["bars_per_second"] = round(n / seconds)
         print(f"\nengine: {n} bars in {seconds:.2f} s = {n / seconds:,.0f} bars/s")
+
+
+#: enough that 10 bps of fees on 100,000 round trips of 0.1 BTC never trip the drawdown trigger
+CASH = "100000000"
+
+
+def test_bench_engine_microseconds_per_order(benchmark, request):
+    disabled = request.config.getoption("benchmark_disable")
+    n = 2_000 if disabled else 200_000
+    messages = synthetic_bars(n)
+    started = time.perf_counter()
+    idle = run_once(messages, EveryBar(orders=False), CASH)
+    idle_seconds = time.perf_counter() - started
+    strategy = EveryBar()
+    result = benchmark.pedantic(run_once, args=(messages, strategy, CASH), rounds=1, iterations=1)
+    assert idle.orders == 0 and idle.bars == n
+    assert result.orders == n and result.denials == 0
+    assert result.fills == n - 1  # the order sent on the last bar has no next open
+    assert strategy.events == 2 * n - 1  # OrderAccepted for each, OrderFilled for all but the last
+    if not disabled:
+        per_order = (benchmark.stats.stats.mean - idle_seconds) / n
+        benchmark.extra_info["us_per_order"] = round(per_order * 1e6, 2)
+        print(f"\nengine: {n} market orders, {per_order * 1e6:.2f} us per order end to end")
 
 
 @pytest.mark.parametrize("n", [2_000])

@@ -4,13 +4,15 @@ Frozen dataclasses with integer-ns ``ts``: for commands, the time the strategy s
 events, the time the strategy may see them (after the exchange's response latency). Prices are
 ticks, sizes lots, money atoms of ``fee_currency`` (see :mod:`jtrader.model.fixed`).
 :func:`to_record` turns any of them into a plain dict with a stable key order for JSON output.
+:func:`builder` gives a faster positional constructor for the order hot path (same objects).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields, is_dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from jtrader.model.enums import LiquiditySide, OrderType, RejectReason, Side, TimeInForce, TradingState
 
@@ -30,8 +32,11 @@ __all__ = [
     "OrderTriggered",
     "RiskStateChanged",
     "SubmitOrder",
+    "builder",
     "to_record",
 ]
+
+_T = TypeVar("_T")
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -197,6 +202,41 @@ class EmergencyAction:
     step: str
     trigger: str
     detail: str = ""
+
+
+def builder(cls: type[_T]) -> Callable[..., _T]:
+    """A faster constructor of the frozen, slotted dataclass ``cls`` for the order hot path.
+
+    ``builder(OrderFilled)(*args)`` is an ordinary ``OrderFilled`` equal to ``OrderFilled(*args)``
+    (same class, fields, defaults, equality, hash, repr; still frozen). A frozen dataclass sets
+    every field through ``object.__setattr__`` (about 70 ns a field); the builder creates a
+    private *mutable* twin with the same slots, stores the fields directly and then gives the
+    object its real class, which Python allows between classes of identical layout: 3-5x cheaper.
+    Arguments are positional and, as with the dataclass ``__init__``, not checked.
+    """
+    if (
+        not is_dataclass(cls)
+        or "__slots__" not in vars(cls)
+        or cls.__base__ is not object
+        or any(f.default_factory is not MISSING or not f.init or f.name.startswith("_b__") for f in fields(cls))
+    ):
+        raise TypeError(f"builder() needs a slotted dataclass of plain fields, got {cls!r}")
+    names = [f.name for f in fields(cls)]
+    # dataclasses put fields with defaults last: they are the function's trailing defaults
+    defaults = tuple(f.default for f in fields(cls) if f.default is not MISSING)
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
+    # the generated function's own names start with "_b__" so that no field name can shadow them
+    stores = "".join(f"    _b__obj.{name} = {name}\n" for name in names)
+    source = (
+        f"def build_{cls.__name__}({', '.join(names)}):\n"
+        f"    _b__obj = _b__new(_b__twin)\n{stores}    _b__obj.__class__ = _b__cls\n    return _b__obj\n"
+    )
+    namespace: dict[str, Any] = {"_b__new": object.__new__, "_b__twin": twin, "_b__cls": cls}
+    exec(source, namespace)  # generated from the field names, as dataclasses does
+    build = namespace[f"build_{cls.__name__}"]
+    build.__defaults__ = defaults or None
+    build.__doc__ = f"Build a {cls.__name__} from its fields, positionally (see :func:`builder`)."
+    return build  # type: ignore[no-any-return]
 
 
 def _plain(value: Any) -> Any:

@@ -24,13 +24,12 @@ checks are skipped (the exchange rejects a market order it cannot fill with ``NO
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jtrader.model import OrderType, RejectReason, RiskStateChanged, Side, SubmitOrder, TradingState
 from jtrader.risk.limits import RiskLimits
 
 if TYPE_CHECKING:
-    from jtrader.model import Instrument
     from jtrader.trading import Engine
 
 __all__ = ["RiskManager"]
@@ -54,6 +53,11 @@ class RiskManager:
         self._last_refill: int | None = None
         #: denials per reason code (for reports)
         self.denials: dict[str, int] = {}
+        #: the exchange's book per symbol (one object per instrument for the whole run)
+        self._books: dict[str, Any] = {}
+        #: whether ``limits`` sets any optional limit, computed for the limits object seen last
+        self._limits_seen: RiskLimits | None = None
+        self._optional = True
 
     def bind(self, engine: Engine) -> None:
         """Attach to the engine (called by its constructor)."""
@@ -102,16 +106,57 @@ class RiskManager:
             return RejectReason.REDUCING_ONLY, f"reducing: only orders that shrink the position of {position} lots pass"
         if self.limits.deny_while_resyncing and symbol in engine.resyncing:
             return RejectReason.BOOK_RESYNCING, f"the book of {symbol} awaits a resync snapshot"
-        ref = self._reference_price(engine, cmd)
-        size = cmd.size
-        if cmd.quote_size is not None and size == 0 and ref:
-            size = cmd.quote_size // (ref * inst.atoms_per_tick_lot)
-            notional: int | None = cmd.quote_size
+        kind = cmd.order_type
+        if kind is _LIMIT or kind is _STOP_LIMIT:
+            ref = cmd.price
+        elif kind is _STOP:
+            ref = cmd.stop_price
         else:
-            notional = None if ref is None else inst.notional_atoms(ref, size)
-        denial = self._check_limits(engine, inst, cmd, size, notional, position)
-        if denial is not None:
-            return denial
+            ref = self._market_reference(engine, cmd)
+        size = cmd.size
+        quote_size = cmd.quote_size
+        if quote_size is not None and size == 0 and ref:
+            size = quote_size // (ref * inst.atoms_per_tick_lot)
+            notional: int | None = quote_size
+        else:
+            notional = None if ref is None else ref * size * inst.atoms_per_tick_lot  # inst.notional_atoms
+        limits = self.limits
+        if limits is not self._limits_seen:
+            self._limits_seen = limits
+            self._optional = any(
+                value is not None
+                for value in (
+                    limits.max_order_size_lots,
+                    limits.max_order_notional,
+                    limits.max_position_lots,
+                    limits.max_open_orders,
+                    limits.price_band_bps,
+                )
+            )
+        if self._optional:
+            denial = self._check_limits(engine, cmd, size, notional, position)
+            if denial is not None:
+                return denial
+        if limits.check_venue_minimums:
+            if 0 < size < inst.min_size_lots and quote_size is None:
+                return RejectReason.BELOW_MIN_SIZE, f"{size} lots < venue minimum {inst.min_size_lots} lots"
+            if notional is not None and 0 < notional < inst.min_notional_atoms:
+                return RejectReason.BELOW_MIN_NOTIONAL, (
+                    f"notional {notional} atoms < venue minimum {inst.min_notional_atoms} atoms"
+                )
+        if limits.check_balance and size > 0:
+            if cmd.side is _BUY:
+                if notional is not None:
+                    free = engine.free_balance(inst.quote)
+                    if notional > free:
+                        return RejectReason.INSUFFICIENT_BALANCE, f"needs {notional} {inst.quote} atoms, {free} free"
+            else:
+                need = size * inst.atoms_per_lot  # inst.base_atoms(size)
+                free = engine.free_balance(inst.base)
+                if need > free:
+                    return RejectReason.INSUFFICIENT_BALANCE, f"needs {need} {inst.base} atoms, {free} free"
+        if self._rate is None:
+            return None
         return self._take_token(engine.clock.now)
 
     @staticmethod
@@ -122,23 +167,22 @@ class RiskManager:
             return cmd.side is Side.BUY and 0 < cmd.size <= -position
         return False
 
-    @staticmethod
-    def _reference_price(engine: Engine, cmd: SubmitOrder) -> int | None:
-        kind = cmd.order_type
-        if kind is _LIMIT or kind is _STOP_LIMIT:
-            return cmd.price
-        if kind is _STOP:
-            return cmd.stop_price
-        book = engine.exchange.book(cmd.symbol)
-        touch = book.best_ask if cmd.side is Side.BUY else book.best_bid
+    def _market_reference(self, engine: Engine, cmd: SubmitOrder) -> int | None:
+        """A MARKET order's reference price: the opposite touch, else the mark (rounded up), else None."""
+        symbol = cmd.symbol
+        book = self._books.get(symbol)
+        if book is None:  # the exchange keeps one book object per instrument for the whole run
+            book = self._books[symbol] = engine.exchange.book(symbol)
+        touch = book.best_ask if cmd.side is _BUY else book.best_bid
         if touch is not None:
             return touch
-        mark = engine.portfolio.marks_x2.get(cmd.symbol)
+        mark = engine.portfolio.marks_x2.get(symbol)
         return None if mark is None else (mark + 1) // 2
 
-    def _check_limits(  # noqa: PLR0917
-        self, engine: Engine, inst: Instrument, cmd: SubmitOrder, size: int, notional: int | None, position: int
+    def _check_limits(
+        self, engine: Engine, cmd: SubmitOrder, size: int, notional: int | None, position: int
     ) -> Denial | None:
+        """The optional limits (size, notional, position, open orders, price band), in that order."""
         limits = self.limits
         symbol = cmd.symbol
         max_size = limits.max_order_size_lots
@@ -166,30 +210,11 @@ class RiskManager:
                     return RejectReason.PRICE_BAND, (
                         f"price {cmd.price} ticks is more than {limits.price_band_bps} bps from the mid {mid_x2 / 2}"
                     )
-        if limits.check_venue_minimums:
-            if 0 < size < inst.min_size_lots and cmd.quote_size is None:
-                return RejectReason.BELOW_MIN_SIZE, f"{size} lots < venue minimum {inst.min_size_lots} lots"
-            if notional is not None and 0 < notional < inst.min_notional_atoms:
-                return RejectReason.BELOW_MIN_NOTIONAL, (
-                    f"notional {notional} atoms < venue minimum {inst.min_notional_atoms} atoms"
-                )
-        if limits.check_balance and size > 0:
-            if cmd.side is Side.BUY:
-                if notional is not None:
-                    free = engine.exchange.balance(inst.quote).free
-                    if notional > free:
-                        return RejectReason.INSUFFICIENT_BALANCE, f"needs {notional} {inst.quote} atoms, {free} free"
-            else:
-                need = inst.base_atoms(size)
-                free = engine.exchange.balance(inst.base).free
-                if need > free:
-                    return RejectReason.INSUFFICIENT_BALANCE, f"needs {need} {inst.base} atoms, {free} free"
         return None
 
     def _take_token(self, now: int) -> Denial | None:
         rate = self._rate
-        if rate is None:
-            return None
+        assert rate is not None
         last = self._last_refill
         tokens = self._tokens
         if last is not None and now > last:
@@ -209,3 +234,4 @@ class RiskManager:
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _LIMIT, _STOP, _STOP_LIMIT = OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT
 _HALTED, _REDUCING = TradingState.HALTED, TradingState.REDUCING
+_BUY = Side.BUY

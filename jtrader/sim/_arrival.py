@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import heapq
 
-from jtrader.model import CancelAll, CancelOrder, CancelRejected, OrderTriggered, OrderType, RejectReason, SubmitOrder
+from jtrader.model import CancelAll, CancelOrder, CancelRejected, OrderType, RejectReason, SubmitOrder
 from jtrader.model import TimeInForce as Tif
-from jtrader.sim._core import BUY, TAKER, _ExchangeCore, _SymbolState
+from jtrader.sim._core import BUY, TAKER, TRIGGERED, _ExchangeCore, _SymbolState
 from jtrader.sim._validate import Rejection, check_fields, check_minimums
 from jtrader.sim.orders import _Order
+
+_MARKET = OrderType.MARKET
+_LIMIT = OrderType.LIMIT
 
 
 class _ArrivalMixin(_ExchangeCore):
@@ -23,21 +26,20 @@ class _ArrivalMixin(_ExchangeCore):
         pending = self._pending
         while pending and pending[0][0] <= until:
             t, _, cmd = heapq.heappop(pending)
-            self._process(cmd, t)
-
-    def _process(self, cmd: object, t: int) -> None:
-        if type(cmd) is SubmitOrder:
-            self._arrive(cmd, t)
-        elif type(cmd) is CancelOrder:
-            self._arrive_cancel(cmd, t)
-        else:
-            assert type(cmd) is CancelAll
-            self._arrive_cancel_all(cmd, t)
+            kind = type(cmd)
+            if kind is SubmitOrder:
+                self._arrive(cmd, t)
+            elif kind is CancelOrder:
+                self._arrive_cancel(cmd, t)
+            else:
+                assert kind is CancelAll
+                self._arrive_cancel_all(cmd, t)
 
     def _arrive(self, cmd: SubmitOrder, t: int) -> None:
-        inst = self._instruments.get(cmd.symbol) if type(cmd.symbol) is str else None
+        symbol = cmd.symbol
+        inst = self._instruments.get(symbol) if type(symbol) is str else None
         if inst is None:
-            self._reject(cmd, t, RejectReason.UNKNOWN_INSTRUMENT, f"unknown symbol {cmd.symbol!r}")
+            self._reject(cmd, t, RejectReason.UNKNOWN_INSTRUMENT, f"unknown symbol {symbol!r}")
             return
         bad = check_fields(cmd)
         if bad is None and cmd.order_id in self._known_ids:
@@ -51,12 +53,12 @@ class _ArrivalMixin(_ExchangeCore):
             size = min(size, held)
         if bad is None:
             bad = check_minimums(cmd, inst, size)
-        st = self._states[cmd.symbol]
         if bad is None:
+            st = self._states[symbol]
             kind = cmd.order_type
-            if kind is OrderType.MARKET:
+            if kind is _MARKET:
                 bad = self._arrive_market(cmd, st, size, t)
-            elif kind is OrderType.LIMIT:
+            elif kind is _LIMIT:
                 bad = self._arrive_limit(cmd, st, size, t)
             else:
                 bad = self._arrive_stop(cmd, st, size, t)
@@ -82,11 +84,18 @@ class _ArrivalMixin(_ExchangeCore):
         inst = st.inst
         if order.side is BUY:
             if order.quote_size is not None:
-                self._lock(order, inst.quote, order.quote_size)
+                currency, atoms = inst.quote, order.quote_size
             elif buy_price is not None:
-                self._lock(order, inst.quote, self._buy_lock(inst, buy_price, order.size))
+                currency, atoms = inst.quote, self._buy_lock(inst, buy_price, order.size)
+            else:
+                return
         elif not order.reduce_only:
-            self._lock(order, inst.base, inst.base_atoms(order.size))
+            currency, atoms = inst.base, order.size * inst.atoms_per_lot  # inst.base_atoms(order.size)
+        else:
+            return
+        self._account.lock(currency, atoms)
+        order.lock = atoms
+        order.lock_currency = currency
 
     # -- market -----------------------------------------------------------------------------
     def _arrive_market(self, cmd: SubmitOrder, st: _SymbolState, size: int, t: int) -> Rejection | None:
@@ -129,10 +138,11 @@ class _ArrivalMixin(_ExchangeCore):
         close = st.bar_close
         if close is None:
             return RejectReason.NO_MARKET, "no book and no bar to price a market order"
-        if quote is None and inst.notional_atoms(close, size) < inst.min_notional_atoms:
+        notional = close * size * inst.atoms_per_tick_lot  # inst.notional_atoms(close, size)
+        if quote is None and notional < inst.min_notional_atoms:
             return RejectReason.BELOW_MIN_NOTIONAL, "notional at the last close is below the minimum"
         if buy:
-            need = quote if quote is not None else self._fees.cost(inst.notional_atoms(close, size), TAKER)
+            need = quote if quote is not None else notional + self._fees.fee(notional, TAKER)  # fees.cost
             bad = self._quote_short(st, need)
         else:
             bad = self._sell_short(cmd, st, size)
@@ -171,7 +181,7 @@ class _ArrivalMixin(_ExchangeCore):
             if crosses and cmd.post_only:
                 return RejectReason.POST_ONLY_WOULD_CROSS, f"best opposite price {best} crosses {price}"
             plan = self._plan(st, cmd.side, price, size, None) if crosses else []
-            got = sum(lots for _, lots in plan)
+            got = sum(lots for _, lots in plan) if plan else 0
             if cmd.tif is Tif.FOK and got < size:
                 return RejectReason.FOK_NOT_FILLABLE, f"only {got} of {size} lots available at {price} or better"
             order = self._accept(cmd, st, size, t)
@@ -240,7 +250,7 @@ class _ArrivalMixin(_ExchangeCore):
         (remainder expires), STOP_LIMIT takes what crosses its limit and rests the rest."""
         del st.stops[order.order_id]
         order.triggered = True
-        self._emit(t, OrderTriggered, order.order_id, order.symbol)
+        self._emit(t, TRIGGERED, order.order_id, order.symbol)
         buy = order.side is BUY
         if order.order_type is OrderType.STOP:
             if buy:

@@ -21,11 +21,13 @@ bar's ``ts`` (its close time) plus the response latency. Within one bar the orde
 
 from __future__ import annotations
 
-from jtrader.model import Bar, LiquiditySide, OrderTriggered, OrderType
+from jtrader.model import Bar, LiquiditySide, OrderType
 from jtrader.model import TimeInForce as Tif
-from jtrader.sim._core import BUY, MAKER, TAKER, _SymbolState
+from jtrader.sim._core import BUY, MAKER, TAKER, TRIGGERED, _SymbolState
 from jtrader.sim._resting import _RestingMixin
 from jtrader.sim.orders import _Order
+
+_NONE: frozenset[str] = frozenset()
 
 
 class _BarMixin(_RestingMixin):
@@ -37,14 +39,17 @@ class _BarMixin(_RestingMixin):
                     continue
                 del st.waiting[order.order_id]
                 if order.order_type is OrderType.MARKET:
-                    self._bar_market(st, order, op, t)
+                    if order.quote_size is None:  # self._bar_market, without the quote_size sizing
+                        self._fill_bar(st, order, op, TAKER, t)
+                    else:
+                        self._bar_market(st, order, op, t)
                 elif (op <= order.price) if order.side is BUY else (op >= order.price):  # type: ignore[operator]
                     self._fill_bar(st, order, op, TAKER, t)
                 elif order.tif is Tif.GTC:
                     self._rest(st, order)
                 else:
                     self._expire(st, order, t, "IOC remainder")
-        fresh: set[str] = set()
+        fresh: set[str] | frozenset[str] = set() if st.stops else _NONE
         if st.stops:
             for order in list(st.stops.values()):
                 if order.open:
@@ -77,7 +82,7 @@ class _BarMixin(_RestingMixin):
             gapped = op <= stop
         del st.stops[order.order_id]
         order.triggered = True
-        self._emit(t, OrderTriggered, order.order_id, order.symbol)
+        self._emit(t, TRIGGERED, order.order_id, order.symbol)
         if order.order_type is OrderType.STOP:
             self._fill_bar(st, order, op if gapped else stop, TAKER, t)
             return
@@ -92,7 +97,7 @@ class _BarMixin(_RestingMixin):
             self._fill_bar(st, order, stop, TAKER, t)
         if order.open:
             self._rest(st, order)
-            fresh.add(order.order_id)
+            fresh.add(order.order_id)  # type: ignore[union-attr]
 
     def _bar_market(self, st: _SymbolState, order: _Order, price: int, t: int) -> None:
         if order.quote_size is not None:
@@ -106,8 +111,7 @@ class _BarMixin(_RestingMixin):
 
     def _fill_bar(self, st: _SymbolState, order: _Order, price: int, liquidity: LiquiditySide, t: int) -> None:
         """Fill all that is left at ``price`` (bars are not size-limited), clipped to the balance."""
-        want = order.leaves
-        lots = self._clip(st, order, price, want, liquidity)
+        lots = self._clip(st, order, price, order.size - order.filled, liquidity)
         if lots:
             self._fill(st, order, price, lots, liquidity, t)
         if order.open:

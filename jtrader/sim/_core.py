@@ -6,7 +6,7 @@ closes orders and plans book walks. Times are int ns, prices ticks, sizes lots, 
 
 from __future__ import annotations
 
-import heapq
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,9 +20,11 @@ from jtrader.model import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderTriggered,
     Side,
     SubmitOrder,
 )
+from jtrader.model.events import builder
 from jtrader.model.timestamps import MIN_TS_NS
 from jtrader.sim.account import Account
 from jtrader.sim.fees import FeeModel
@@ -35,6 +37,13 @@ TAKER = LiquiditySide.TAKER
 MAKER = LiquiditySide.MAKER
 BUY = Side.BUY
 SELL = Side.SELL
+# positional constructors of the events the exchange emits (see jtrader.model.events.builder)
+ACCEPTED = builder(OrderAccepted)
+CANCELED = builder(OrderCanceled)
+EXPIRED = builder(OrderExpired)
+FILLED = builder(OrderFilled)
+REJECTED = builder(OrderRejected)
+TRIGGERED = builder(OrderTriggered)
 
 
 class _SymbolState:
@@ -111,13 +120,16 @@ class _ExchangeCore:
         self._account = Account(balances)
         self._fees = fees if fees is not None else FeeModel()
         self._latency: LatencyModel = latency if latency is not None else ConstantLatency()
+        #: the ConstantLatency whose fields are read directly (no method call), None for another model
+        self._constant: ConstantLatency | None = self._latency if type(self._latency) is ConstantLatency else None
         self._queue: QueueModel = queue if queue is not None else RiskAverseQueue()
         self._bar_fill = bar_fill
         self._close_fill = bar_fill == "close"
         #: commands in flight: (arrival ns, sequence, command)
         self._pending: list[tuple[int, int, Any]] = []
-        #: events not yet delivered: (delivery ns, sequence, event)
-        self._outbox: list[tuple[int, int, Any]] = []
+        #: events not yet delivered, in delivery order: delivery times never decrease (one FIFO
+        #: connection, see _emit), so a queue is enough; an event's ``ts`` is its delivery time
+        self._outbox: deque[Any] = deque()
         self._seq = 0
         self._fill_id = 0
         #: exchange time: the latest market message or advance() time seen (ns)
@@ -135,38 +147,47 @@ class _ExchangeCore:
         self.dropped_deltas = 0
 
     # -- events -----------------------------------------------------------------------------
-    def _emit(self, t: int, cls: Any, *args: Any) -> None:
-        """Queue an event the exchange produced at exchange time ``t``: delivered after the response latency.
+    def _delivery(self, t: int) -> int:
+        """The delivery time (ns) of an event the exchange produces at exchange time ``t``.
 
-        Deliveries keep the order in which the exchange produced them (a venue connection is
-        FIFO), so with random latency a delivery may wait for the one before it.
+        ``t`` plus the response latency. Deliveries keep the order in which the exchange produced
+        them (a venue connection is FIFO), so with random latency a delivery may wait for the one
+        before it: delivery times never decrease.
         """
-        ts = t + self._latency.response()
-        ts = max(ts, self._last_delivery)
+        constant = self._constant
+        ts = t + (constant.response_ns if constant is not None else self._latency.response())
+        last = self._last_delivery
+        if ts < last:  # noqa: PLR1730 - cheaper than max() on the hot path
+            ts = last
         self._last_delivery = ts
-        self._seq += 1
-        heapq.heappush(self._outbox, (ts, self._seq, cls(ts, *args)))
+        return ts
+
+    def _emit(self, t: int, build: Any, *args: Any) -> None:
+        """Queue ``build(delivery ts, *args)``: an event produced at exchange time ``t`` (see :meth:`_delivery`)."""
+        self._outbox.append(build(self._delivery(t), *args))
 
     def _reject(self, cmd: SubmitOrder, t: int, reason: Any, message: str) -> None:
         symbol = cmd.symbol if type(cmd.symbol) is str else ""
         order_id = cmd.order_id if type(cmd.order_id) is str else ""
-        self._emit(t, OrderRejected, order_id, symbol, reason, message)
+        self._emit(t, REJECTED, order_id, symbol, reason, message)
 
     # -- order lifecycle --------------------------------------------------------------------
     def _accept(self, cmd: SubmitOrder, st: _SymbolState, size: int, t: int) -> _Order:
         self._seq += 1
         order = _Order(cmd, size, self._seq, t)
-        self._orders[order.order_id] = order
-        self._known_ids.add(order.order_id)
+        order_id = order.order_id
+        self._orders[order_id] = order
+        self._known_ids.add(order_id)
         if order.reduce_only:
             self._reduce_only_open += 1
-        self._emit(t, OrderAccepted, order.order_id, order.symbol)
+        constant = self._constant  # self._delivery(t), inlined: once per order
+        ts = t + (constant.response_ns if constant is not None else self._latency.response())
+        last = self._last_delivery
+        if ts < last:  # noqa: PLR1730 - cheaper than max() on the hot path
+            ts = last
+        self._last_delivery = ts
+        self._outbox.append(ACCEPTED(ts, order_id, order.symbol))
         return order
-
-    def _lock(self, order: _Order, currency: str, atoms: int) -> None:
-        self._account.lock(currency, atoms)
-        order.lock = atoms
-        order.lock_currency = currency
 
     def _buy_lock(self, inst: Instrument, price: int, size: int) -> int:
         """Quote atoms a buy of ``size`` lots at up to ``price`` ticks locks.
@@ -184,20 +205,24 @@ class _ExchangeCore:
         if order.lock:
             self._account.unlock(order.lock_currency, order.lock)
             order.lock = 0
-        del self._orders[order.order_id]
-        st.resting.pop(order.order_id, None)
-        st.stops.pop(order.order_id, None)
-        st.waiting.pop(order.order_id, None)
+        order_id = order.order_id
+        del self._orders[order_id]
+        if st.resting:
+            st.resting.pop(order_id, None)
+        if st.stops:
+            st.stops.pop(order_id, None)
+        if st.waiting:
+            st.waiting.pop(order_id, None)
         if order.reduce_only:
             self._reduce_only_open -= 1
 
     def _cancel(self, st: _SymbolState, order: _Order, t: int, reason: str) -> None:
         self._close(st, order)
-        self._emit(t, OrderCanceled, order.order_id, order.symbol, reason)
+        self._outbox.append(CANCELED(self._delivery(t), order.order_id, order.symbol, reason))
 
     def _expire(self, st: _SymbolState, order: _Order, t: int, reason: str) -> None:
         self._close(st, order)
-        self._emit(t, OrderExpired, order.order_id, order.symbol, reason)
+        self._outbox.append(EXPIRED(self._delivery(t), order.order_id, order.symbol, reason))
 
     def _cut(self, st: _SymbolState, order: _Order, t: int) -> None:
         """End an order whose next fill the account cannot pay (or, reduce-only, cannot deliver)."""
@@ -212,8 +237,9 @@ class _ExchangeCore:
         inst = st.inst
         if order.side is BUY:
             avail = self._account.free(inst.quote) + order.lock
-            per_lot = inst.notional_atoms(price, 1)
-            if self._fees.cost(per_lot * lots, liquidity) > avail:
+            per_lot = price * inst.atoms_per_tick_lot  # inst.notional_atoms(price, 1)
+            notional = per_lot * lots
+            if notional + self._fees.fee(notional, liquidity) > avail:  # fees.cost(notional)
                 return self._fees.affordable_lots(avail, per_lot, liquidity)
             return lots
         avail_lots = (self._account.free(inst.base) + order.lock) // inst.atoms_per_lot
@@ -229,39 +255,48 @@ class _ExchangeCore:
         """
         inst = st.inst
         account = self._account
-        notional = inst.notional_atoms(price, lots)
+        notional = price * lots * inst.atoms_per_tick_lot  # inst.notional_atoms(price, lots)
         fee = self._fees.fee(notional, liquidity)
-        if order.side is BUY:
+        side = order.side
+        lock = order.lock
+        if side is BUY:
             cost = notional + fee
-            from_lock = order.lock if order.lock < cost else cost
+            from_lock = lock if lock < cost else cost
             account.pay(inst.quote, cost, from_lock)
-            order.lock -= from_lock
-            account.credit(inst.base, inst.base_atoms(lots))
+            order.lock = lock - from_lock
+            account.credit(inst.base, lots * inst.atoms_per_lot)
         else:
-            base = inst.base_atoms(lots)
-            from_lock = order.lock if order.lock < base else base
+            base = lots * inst.atoms_per_lot
+            from_lock = lock if lock < base else base
             account.pay(inst.base, base, from_lock)
-            order.lock -= from_lock
+            order.lock = lock - from_lock
             account.credit(inst.quote, notional - fee)
-        order.filled += lots
+        filled = order.filled = order.filled + lots
         self._fill_id += 1
-        self._emit(
-            t,
-            OrderFilled,
-            order.order_id,
-            order.symbol,
-            order.side,
-            price,
-            lots,
-            liquidity,
-            fee,
-            inst.quote,
-            self._fill_id,
-            order.size - order.filled,
+        constant = self._constant  # self._delivery(t), inlined: once per fill
+        ts = t + (constant.response_ns if constant is not None else self._latency.response())
+        last = self._last_delivery
+        if ts < last:  # noqa: PLR1730 - cheaper than max() on the hot path
+            ts = last
+        self._last_delivery = ts
+        self._outbox.append(
+            FILLED(
+                ts,
+                order.order_id,
+                order.symbol,
+                side,
+                price,
+                lots,
+                liquidity,
+                fee,
+                inst.quote,
+                self._fill_id,
+                order.size - filled,
+            )
         )
-        if order.filled >= order.size:
+        if filled >= order.size:
             self._close(st, order)
-        if order.side is SELL and self._reduce_only_open:
+        if side is SELL and self._reduce_only_open:
             self._sweep_reduce_only(inst.base, t)
 
     def _sweep_reduce_only(self, base: str, t: int) -> None:

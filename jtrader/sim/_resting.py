@@ -20,6 +20,7 @@ from jtrader.model import Side, Trade
 from jtrader.sim._arrival import _ArrivalMixin
 from jtrader.sim._core import BUY, MAKER, SELL, _SymbolState
 from jtrader.sim.orders import _Order
+from jtrader.sim.queue import RiskAverseQueue
 
 
 def _priority(side: Side) -> object:
@@ -35,18 +36,29 @@ class _RestingMixin(_ArrivalMixin):
             book = st.book
             bid_levels, ask_levels = book.bids.levels, book.asks.levels
             ask, bid = book.asks.best, book.bids.best
-            on_level = self._queue.on_level
+            queue = self._queue
+            # RiskAverseQueue.on_level is min(ahead, level): inlined for the default model (per order, per update)
+            on_level = None if type(queue) is RiskAverseQueue else queue.on_level
             cross_buy = cross_sell = False
             for order in st.resting.values():
                 price = order.price
+                ahead = order.ahead
                 if order.side is BUY:
-                    if order.ahead:
-                        order.ahead = on_level(order.ahead, bid_levels.get(price, 0))
+                    if ahead:
+                        level = bid_levels.get(price, 0)
+                        if on_level is not None:
+                            order.ahead = on_level(ahead, level)
+                        elif level < ahead:
+                            order.ahead = level
                     if ask is not None and ask <= price:
                         cross_buy = True
                 else:
-                    if order.ahead:
-                        order.ahead = on_level(order.ahead, ask_levels.get(price, 0))
+                    if ahead:
+                        level = ask_levels.get(price, 0)
+                        if on_level is not None:
+                            order.ahead = on_level(ahead, level)
+                        elif level < ahead:
+                            order.ahead = level
                     if bid is not None and bid >= price:
                         cross_sell = True
             if cross_buy:

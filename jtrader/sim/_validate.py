@@ -11,62 +11,72 @@ from jtrader.model import Instrument, OrderType, RejectReason, Side, SubmitOrder
 
 Rejection = tuple[RejectReason, str]
 
-_PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
-_STOPS = (OrderType.STOP, OrderType.STOP_LIMIT)
-
-
-def _is_int(value: object) -> bool:
-    return type(value) is int
+_MARKET, _LIMIT, _STOP, _STOP_LIMIT = OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT
+_GTC = TimeInForce.GTC
+_BUY = Side.BUY
 
 
 def check_fields(cmd: SubmitOrder) -> Rejection | None:
-    """Field types and combinations that make no sense whatever the instrument."""
-    if type(cmd.order_id) is not str or not cmd.order_id:
-        return RejectReason.INVALID_ORDER, f"order_id must be a non-empty str, got {cmd.order_id!r}"
-    if not isinstance(cmd.side, Side):
-        return RejectReason.INVALID_ORDER, f"side must be a Side, got {cmd.side!r}"
-    if not isinstance(cmd.order_type, OrderType):
-        return RejectReason.INVALID_ORDER, f"order_type must be an OrderType, got {cmd.order_type!r}"
-    if not isinstance(cmd.tif, TimeInForce):
-        return RejectReason.INVALID_ORDER, f"tif must be a TimeInForce, got {cmd.tif!r}"
-    if type(cmd.post_only) is not bool or type(cmd.reduce_only) is not bool:
-        return RejectReason.INVALID_ORDER, "post_only and reduce_only must be bool"
+    """Field types and combinations that make no sense whatever the instrument.
+
+    ``type(x) is Side`` is ``isinstance(x, Side)``: an enum with members cannot be subclassed.
+    """
+    order_id = cmd.order_id
+    if type(order_id) is not str or not order_id:
+        return RejectReason.INVALID_ORDER, f"order_id must be a non-empty str, got {order_id!r}"
+    side = cmd.side
+    if type(side) is not Side:
+        return RejectReason.INVALID_ORDER, f"side must be a Side, got {side!r}"
     kind = cmd.order_type
-    if not _is_int(cmd.size):
-        return RejectReason.INVALID_SIZE, f"size must be an int of lots, got {cmd.size!r}"
-    if cmd.quote_size is not None:
-        if kind is not OrderType.MARKET or cmd.side is not Side.BUY:
+    if type(kind) is not OrderType:
+        return RejectReason.INVALID_ORDER, f"order_type must be an OrderType, got {kind!r}"
+    tif = cmd.tif
+    if type(tif) is not TimeInForce:
+        return RejectReason.INVALID_ORDER, f"tif must be a TimeInForce, got {tif!r}"
+    post_only = cmd.post_only
+    reduce_only = cmd.reduce_only
+    if type(post_only) is not bool or type(reduce_only) is not bool:
+        return RejectReason.INVALID_ORDER, "post_only and reduce_only must be bool"
+    size = cmd.size
+    if type(size) is not int:
+        return RejectReason.INVALID_SIZE, f"size must be an int of lots, got {size!r}"
+    quote_size = cmd.quote_size
+    if quote_size is not None:
+        if kind is not _MARKET or side is not _BUY:
             return RejectReason.INVALID_ORDER, "quote_size is only for MARKET BUY orders"
-        if not _is_int(cmd.quote_size) or cmd.quote_size <= 0:
-            return RejectReason.INVALID_SIZE, f"quote_size must be a positive int of atoms, got {cmd.quote_size!r}"
-        if cmd.size != 0:
+        if type(quote_size) is not int or quote_size <= 0:
+            return RejectReason.INVALID_SIZE, f"quote_size must be a positive int of atoms, got {quote_size!r}"
+        if size != 0:
             return RejectReason.INVALID_ORDER, "give size or quote_size, not both"
-    elif cmd.size <= 0:
-        return RejectReason.INVALID_SIZE, f"size must be a positive number of lots, got {cmd.size}"
-    if kind in _PRICED:
-        if not _is_int(cmd.price) or cmd.price <= 0:
-            return RejectReason.INVALID_PRICE, f"{kind} needs a positive int price in ticks, got {cmd.price!r}"
-    elif cmd.price is not None:
+    elif size <= 0:
+        return RejectReason.INVALID_SIZE, f"size must be a positive number of lots, got {size}"
+    price = cmd.price
+    if kind is _LIMIT or kind is _STOP_LIMIT:
+        if type(price) is not int or price <= 0:
+            return RejectReason.INVALID_PRICE, f"{kind} needs a positive int price in ticks, got {price!r}"
+    elif price is not None:
         return RejectReason.INVALID_ORDER, f"{kind} orders take no limit price"
-    if kind in _STOPS:
-        if not _is_int(cmd.stop_price) or cmd.stop_price <= 0:
-            return RejectReason.INVALID_PRICE, f"{kind} needs a positive int stop_price (ticks), got {cmd.stop_price!r}"
-        if cmd.tif is not TimeInForce.GTC:
+    stop_price = cmd.stop_price
+    if kind is _STOP or kind is _STOP_LIMIT:
+        if type(stop_price) is not int or stop_price <= 0:
+            return RejectReason.INVALID_PRICE, f"{kind} needs a positive int stop_price (ticks), got {stop_price!r}"
+        if tif is not _GTC:
             return RejectReason.INVALID_ORDER, "stop orders are GTC only"
-    elif cmd.stop_price is not None:
+    elif stop_price is not None:
         return RejectReason.INVALID_ORDER, f"{kind} orders take no stop_price"
-    if cmd.post_only and (kind is not OrderType.LIMIT or cmd.tif is not TimeInForce.GTC):
+    if post_only and (kind is not _LIMIT or tif is not _GTC):
         return RejectReason.INVALID_ORDER, "post_only is only for GTC LIMIT orders"
-    if cmd.reduce_only and cmd.side is Side.BUY:
+    if reduce_only and side is _BUY:
         return RejectReason.REDUCE_ONLY_WOULD_INCREASE, "spot account: a reduce-only BUY would increase exposure"
     return None
 
 
 def check_minimums(cmd: SubmitOrder, inst: Instrument, size: int) -> Rejection | None:
     """Minimum size and (for priced orders) minimum notional at the order's own price."""
-    if cmd.quote_size is not None:
-        if cmd.quote_size < inst.min_notional_atoms:
-            return RejectReason.BELOW_MIN_NOTIONAL, f"quote_size {cmd.quote_size} atoms is below the minimum notional"
+    quote_size = cmd.quote_size
+    if quote_size is not None:
+        if quote_size < inst.min_notional_atoms:
+            return RejectReason.BELOW_MIN_NOTIONAL, f"quote_size {quote_size} atoms is below the minimum notional"
         return None
     if size < inst.min_size_lots:
         return RejectReason.BELOW_MIN_SIZE, f"size {size} lots is below the minimum {inst.min_size_lots} lots"

@@ -99,9 +99,14 @@ class SimulatedExchange(_BarMixin):
         """
         if type(cmd) is not SubmitOrder:
             raise OrderError(f"submit() takes a SubmitOrder, got {type(cmd).__name__}")
-        ts = self._check_command_ts(cmd.ts, "SubmitOrder.ts")
+        ts = cmd.ts
+        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:  # the exchange time is >= 2000
+            ts = self._check_command_ts(ts, "SubmitOrder.ts")
+        constant = self._constant
         self._seq += 1
-        heapq.heappush(self._pending, (ts + self._latency.entry(), self._seq, cmd))
+        heapq.heappush(
+            self._pending, (ts + (constant.entry_ns if constant is not None else self._latency.entry()), self._seq, cmd)
+        )
 
     def cancel(self, cmd: CancelOrder | CancelAll) -> None:
         """Send a cancel at ``cmd.ts`` (ns); it reaches the engine after the cancel latency.
@@ -112,9 +117,15 @@ class SimulatedExchange(_BarMixin):
         """
         if type(cmd) is not CancelOrder and type(cmd) is not CancelAll:
             raise OrderError(f"cancel() takes a CancelOrder or CancelAll, got {type(cmd).__name__}")
-        ts = self._check_command_ts(cmd.ts, f"{type(cmd).__name__}.ts")
+        ts = cmd.ts
+        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
+            ts = self._check_command_ts(ts, f"{type(cmd).__name__}.ts")
+        constant = self._constant
         self._seq += 1
-        heapq.heappush(self._pending, (ts + self._latency.cancel(), self._seq, cmd))
+        heapq.heappush(
+            self._pending,
+            (ts + (constant.cancel_ns if constant is not None else self._latency.cancel()), self._seq, cmd),
+        )
 
     # -- time -------------------------------------------------------------------------------
     def advance(self, now: int) -> list[OrderEvent]:
@@ -129,15 +140,22 @@ class SimulatedExchange(_BarMixin):
         if pending and pending[0][0] <= now:
             self._run_commands(now)
         outbox = self._outbox
+        if outbox and outbox[-1].ts <= now:  # all of them: the usual case
+            events = list(outbox)
+            outbox.clear()
+            return events
         events: list[OrderEvent] = []
-        while outbox and outbox[0][0] <= now:
-            events.append(heapq.heappop(outbox)[2])
+        popleft = outbox.popleft
+        while outbox and outbox[0].ts <= now:
+            events.append(popleft())
         return events
 
     def next_wakeup(self) -> int | None:
         """The earliest pending command arrival or event delivery time (ns), None when idle."""
-        times = [queue[0][0] for queue in (self._pending, self._outbox) if queue]
-        return min(times) if times else None
+        pending, outbox = self._pending, self._outbox
+        if pending:
+            return min(pending[0][0], outbox[0].ts) if outbox else pending[0][0]
+        return outbox[0].ts if outbox else None
 
     # -- market data ------------------------------------------------------------------------
     def on_market(self, msg: Any) -> None:
@@ -224,7 +242,11 @@ class SimulatedExchange(_BarMixin):
         else:
             self._on_snapshot(msg)  # type: ignore[arg-type]
         outbox = self._outbox  # matching sends no command: nothing new is pending
-        if outbox and outbox[0][0] <= ts:
+        if outbox and outbox[0].ts <= ts:
+            if outbox[-1].ts <= ts:  # advance(ts), inlined for the usual case: every event is due
+                events = list(outbox)
+                outbox.clear()
+                return events
             return self.advance(ts)
         return ()
 
@@ -285,8 +307,12 @@ class SimulatedExchange(_BarMixin):
             if st.resting or st.stops or st.waiting:
                 self._match_bar(st, msg, ts)  # matching sends no command: nothing new is pending
             st.last_price = st.bar_close = msg.close
-        outbox = self._outbox
-        if outbox and outbox[0][0] <= ts:
+        outbox = self._outbox  # matching sends no command: nothing new is pending
+        if outbox and outbox[0].ts <= ts:
+            if outbox[-1].ts <= ts:  # advance(ts), inlined for the usual case: every event is due
+                events = list(outbox)
+                outbox.clear()
+                return events
             return self.advance(ts)
         return ()
 
@@ -338,6 +364,11 @@ class SimulatedExchange(_BarMixin):
     def balance(self, currency: str) -> Balance:
         """A snapshot of ``currency``'s balance in atoms (zero for a currency never seen)."""
         return self._account.balance(currency)
+
+    def free_balance(self, currency: str) -> int:
+        """Atoms of ``currency`` not locked by open orders (``balance(currency).free`` without the snapshot)."""
+        account = self._account  # account.free(currency), inlined: once per order for the risk check
+        return account.total.get(currency, 0) - account.locked.get(currency, 0)
 
     def last_price(self, symbol: str) -> int | None:
         """Last trade price or bar close of ``symbol`` in ticks; None before any."""

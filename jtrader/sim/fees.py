@@ -22,6 +22,7 @@ from jtrader.model import LiquiditySide
 __all__ = ["FeeModel"]
 
 _BPS_PER_UNIT = 10_000
+_MAKER = LiquiditySide.MAKER
 
 
 def _parse_bps(value: object, what: str) -> Fraction:
@@ -43,7 +44,7 @@ class FeeModel:
     ``Fraction``; floats are refused (they are not exact). Both must lie in ``[0, 10000)``.
     """
 
-    __slots__ = ("_den", "_maker_num", "_taker_num", "maker_bps", "taker_bps")
+    __slots__ = ("_den", "_maker_num", "_max_num", "_taker_num", "maker_bps", "taker_bps")
 
     def __init__(
         self, maker_bps: str | int | Decimal | Fraction = 0, taker_bps: str | int | Decimal | Fraction = 0
@@ -55,23 +56,24 @@ class FeeModel:
         self._den = den
         self._maker_num = self.maker_bps.numerator * (den // (self.maker_bps.denominator * _BPS_PER_UNIT))
         self._taker_num = self.taker_bps.numerator * (den // (self.taker_bps.denominator * _BPS_PER_UNIT))
+        self._max_num = max(self._maker_num, self._taker_num)
 
     def __repr__(self) -> str:
         return f"FeeModel(maker_bps={self.maker_bps}, taker_bps={self.taker_bps})"
 
     def rate(self, liquidity: LiquiditySide) -> Fraction:
         """The fee as a fraction of the notional (10 bps -> 1/1000)."""
-        num = self._maker_num if liquidity is LiquiditySide.MAKER else self._taker_num
+        num = self._maker_num if liquidity is _MAKER else self._taker_num
         return Fraction(num, self._den)
 
     def fee(self, notional_atoms: int, liquidity: LiquiditySide) -> int:
         """Fee in quote atoms of one fill of ``notional_atoms``: rounded up to the atom."""
-        num = self._maker_num if liquidity is LiquiditySide.MAKER else self._taker_num
+        num = self._maker_num if liquidity is _MAKER else self._taker_num
         return -(-notional_atoms * num // self._den)
 
     def max_fee(self, notional_atoms: int) -> int:
         """The larger of the maker and taker fee of ``notional_atoms`` (what a buy order locks)."""
-        return -(-notional_atoms * max(self._maker_num, self._taker_num) // self._den)
+        return -(-notional_atoms * self._max_num // self._den)
 
     @property
     def charges(self) -> bool:
@@ -91,7 +93,7 @@ class FeeModel:
         """
         if budget_atoms <= 0 or atoms_per_lot <= 0:
             return 0
-        num = self._maker_num if liquidity is LiquiditySide.MAKER else self._taker_num
+        num = self._maker_num if liquidity is _MAKER else self._taker_num
         lots = budget_atoms * self._den // (atoms_per_lot * (self._den + num))
         while lots > 0 and self.cost(lots * atoms_per_lot, liquidity) > budget_atoms:
             lots -= 1

@@ -101,7 +101,7 @@ class Context:
 
     def free_balance(self, currency: str) -> int:
         """Balance of ``currency`` in atoms not locked by open orders, as the exchange reports it."""
-        return self._engine.exchange.balance(currency).free
+        return self._engine.free_balance(currency)
 
     def open_orders(self, symbol: str | None = None) -> list[TrackedOrder]:
         """Orders sent and not yet known to be done, in submission order."""

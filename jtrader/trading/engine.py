@@ -27,7 +27,7 @@ the last message the engine drains the exchange (``next_wakeup``/``advance``), c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +53,12 @@ from jtrader.model import (
     TimeInForce,
     TradingState,
 )
+from jtrader.model.events import builder
 from jtrader.trading._dispatch import build_dispatch, overrides
 from jtrader.trading.clock import Clock
 from jtrader.trading.context import Context
 from jtrader.trading.gate import EmergencyHooks, PassThroughGate, RiskGate
-from jtrader.trading.orders import OrderTracker
+from jtrader.trading.orders import OrderTracker, TrackedOrder
 from jtrader.trading.portfolio import Portfolio
 from jtrader.trading.result import RunResult
 from jtrader.trading.strategy import Strategy
@@ -72,6 +73,18 @@ __all__ = ["Engine", "RunResult"]
 MAX_DRAIN_ROUNDS = 1_000_000
 #: end of the message iterator
 _END: Any = object()
+# positional constructors of the hot commands and events (see jtrader.model.events.builder)
+_SUBMIT = builder(SubmitOrder)
+_DENIED = builder(OrderDenied)
+_CANCEL = builder(CancelOrder)
+_CANCEL_ALL = builder(CancelAll)
+_PENDING, _ACCEPTED, _FILLED, _PARTIALLY_FILLED = (
+    OrderStatus.PENDING,
+    OrderStatus.ACCEPTED,
+    OrderStatus.FILLED,
+    OrderStatus.PARTIALLY_FILLED,
+)
+_CANCELED, _EXPIRED, _REJECTED = OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED
 
 
 def _number_error(size: object, price: object, stop_price: object, quote_size: object) -> str:
@@ -105,6 +118,8 @@ class Engine:
             raise ConfigError(f"strategy must be a jtrader.trading.Strategy, got {type(strategy).__name__}")
         self.strategy = strategy
         self.exchange = exchange
+        #: the exchange's ``free_balance(currency)`` when it has one (no Balance snapshot per call)
+        self._exchange_free = getattr(exchange, "free_balance", None)
         self.portfolio = portfolio
         self.clock = clock if clock is not None else Clock()
         self.record_events = record_events
@@ -126,15 +141,6 @@ class Engine:
             emergency.bind(self)
         self._on_order_event = strategy.on_order_event if overrides(strategy, "on_order_event") else None
         self._on_risk_event = strategy.on_risk_event if overrides(strategy, "on_risk_event") else None
-        self._event_handlers: dict[type, Callable[[Any], None]] = {
-            OrderAccepted: self._ev_accepted,
-            OrderFilled: self._ev_filled,
-            OrderCanceled: self._ev_canceled,
-            OrderExpired: self._ev_expired,
-            OrderRejected: self._ev_rejected,
-            OrderTriggered: self._ev_ignore,
-            CancelRejected: self._ev_ignore,
-        }
 
     # -- commands (called through the Context) ----------------------------------------------
     @property
@@ -194,9 +200,12 @@ class Engine:
             raise OrderError(_number_error(size, price, stop_price, quote_size))
         if type(symbol) is not str:
             raise OrderError(f"symbol must be a str, got {symbol!r}")
-        cmd = SubmitOrder(
-            self.clock.now,
-            self.new_order_id(),
+        self._next_id += 1
+        order_id = f"o-{self._next_id}"
+        now = self.clock.now
+        cmd = _SUBMIT(
+            now,
+            order_id,
             symbol,
             side,
             order_type,
@@ -204,19 +213,22 @@ class Engine:
             price,
             stop_price,
             tif,
-            bool(post_only),
-            bool(reduce_only),
+            post_only if type(post_only) is bool else bool(post_only),
+            reduce_only if type(reduce_only) is bool else bool(reduce_only),
             quote_size,
-            str(tag),
+            tag if type(tag) is str else str(tag),
         )
-        self.result.orders += 1
+        result = self.result
+        result.orders += 1
         denial = self.risk.check(cmd)
         if denial is not None:
-            self.result.denials += 1
-            self.emit(OrderDenied(cmd.ts, cmd.order_id, symbol, denial[0], denial[1]))
-            return cmd.order_id
-        self.send(cmd)
-        return cmd.order_id
+            result.denials += 1
+            self.emit(_DENIED(now, order_id, symbol, denial[0], denial[1]))
+            return order_id
+        self.tracker.open[order_id] = TrackedOrder(cmd)  # self.tracker.add(cmd), inlined
+        result.sent += 1
+        self.exchange.submit(cmd)
+        return order_id
 
     def send(self, cmd: SubmitOrder) -> None:
         """Send an order to the exchange without risk checks. Only the risk and emergency managers call this."""
@@ -226,11 +238,11 @@ class Engine:
 
     def cancel(self, order_id: str) -> None:
         """Cancel one order. Cancels always pass the risk manager (in every state)."""
-        self.exchange.cancel(CancelOrder(self.clock.now, order_id))
+        self.exchange.cancel(_CANCEL(self.clock.now, order_id))
 
     def cancel_all(self, symbol: str | None = None) -> None:
         """Cancel every open order (of ``symbol`` when given)."""
-        self.exchange.cancel(CancelAll(self.clock.now, symbol))
+        self.exchange.cancel(_CANCEL_ALL(self.clock.now, symbol))
 
     def kill(self, reason: str = "manual") -> bool:
         """The manual kill switch: run the emergency procedure now. False when it already ran."""
@@ -248,6 +260,13 @@ class Engine:
     def trading_state(self) -> TradingState:
         return self.risk.state
 
+    def free_balance(self, currency: str) -> int:
+        """Atoms of ``currency`` not locked by open orders, as the exchange reports them."""
+        free = self._exchange_free
+        if free is not None:
+            return free(currency)  # type: ignore[no-any-return]
+        return self.exchange.balance(currency).free  # type: ignore[no-any-return]
+
     def book_ready(self, symbol: str) -> bool:
         """True when the book of ``symbol`` has both sides and is not awaiting a resync."""
         if symbol in self.resyncing:
@@ -264,40 +283,44 @@ class Engine:
         return self.portfolio.marks_x2.get(symbol)
 
     # -- exchange events --------------------------------------------------------------------
-    def _ev_accepted(self, ev: OrderAccepted) -> None:
-        self.tracker.accepted(ev.order_id)
-
-    def _ev_filled(self, ev: OrderFilled) -> None:
-        self.result.fills += 1
-        self.portfolio.apply_fill(ev)
-        self.tracker.filled(ev.order_id, ev.size, ev.leaves)
-
-    def _ev_canceled(self, ev: OrderCanceled) -> None:
-        self.result.cancels += 1
-        self.tracker.closed(ev.order_id, OrderStatus.CANCELED)
-
-    def _ev_expired(self, ev: OrderExpired) -> None:
-        self.tracker.closed(ev.order_id, OrderStatus.EXPIRED)
-
-    def _ev_rejected(self, ev: OrderRejected) -> None:
-        self.result.rejections += 1
-        self.tracker.closed(ev.order_id, OrderStatus.REJECTED)
-
-    def _ev_ignore(self, ev: Any) -> None:
-        pass
-
     def _exchange_events(self, events: list[Any]) -> None:
-        handlers = self._event_handlers
+        """Apply exchange events to tracker and portfolio, record them, hand them to the emergency manager, strategy."""
+        tracker = self.tracker
+        tracked = tracker.open
+        result = self.result
         emergency = self.emergency
         on_order_event = self._on_order_event
         ctx = self.ctx
+        record = self.events.append if self.record_events else None
         for ev in events:
-            handler = handlers.get(type(ev))
-            if handler is None:
+            kind = type(ev)
+            if kind is OrderFilled:
+                result.fills += 1
+                self.portfolio.apply_fill(ev)
+                order = tracked.get(ev.order_id)  # tracker.filled(ev.order_id, ev.size, ev.leaves), inlined
+                if order is not None:
+                    order.filled += ev.size
+                    if ev.leaves <= 0:
+                        order.status = _FILLED
+                        del tracked[ev.order_id]
+                    else:
+                        order.status = _PARTIALLY_FILLED
+            elif kind is OrderAccepted:  # tracker.accepted(ev.order_id), inlined: once per order
+                order = tracked.get(ev.order_id)
+                if order is not None and order.status is _PENDING:
+                    order.status = _ACCEPTED
+            elif kind is OrderCanceled:
+                result.cancels += 1
+                tracker.closed(ev.order_id, _CANCELED)
+            elif kind is OrderExpired:
+                tracker.closed(ev.order_id, _EXPIRED)
+            elif kind is OrderRejected:
+                result.rejections += 1
+                tracker.closed(ev.order_id, _REJECTED)
+            elif kind is not OrderTriggered and kind is not CancelRejected:
                 raise InvariantError(f"the exchange produced an unknown event {ev!r}")
-            handler(ev)
-            if self.record_events:
-                self.events.append(ev)
+            if record is not None:
+                record(ev)
             if emergency is not None:
                 emergency.on_event(ev)
             if on_order_event is not None:

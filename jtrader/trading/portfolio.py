@@ -35,6 +35,8 @@ from jtrader.model import ATOMS_PER_UNIT, Instrument, OrderFilled, Side, format_
 
 __all__ = ["Portfolio"]
 
+_BUY = Side.BUY
+
 
 class Portfolio:
     """Balances and positions of one account, updated from :class:`~jtrader.model.OrderFilled` events.
@@ -92,26 +94,34 @@ class Portfolio:
     def apply_fill(self, ev: OrderFilled) -> None:
         """Apply one (partial) fill: cash, base, fee, position, cost and realized PnL."""
         symbol = ev.symbol
-        inst = self._instrument(symbol)
+        inst = self.instruments.get(symbol)
+        if inst is None:
+            inst = self._instrument(symbol)  # raises UnknownInstrumentError
         size = ev.size
-        notional = inst.notional_atoms(ev.price, size)
+        price = ev.price
+        notional = price * size * inst.atoms_per_tick_lot  # inst.notional_atoms(price, size)
+        base_atoms = size * inst.atoms_per_lot  # inst.base_atoms(size)
         balances = self._balances
-        if ev.side is Side.BUY:
-            balances[inst.quote] = balances.get(inst.quote, 0) - notional
-            balances[inst.base] = balances.get(inst.base, 0) + inst.base_atoms(size)
+        quote, base = inst.quote, inst.base
+        if ev.side is _BUY:
+            balances[quote] = balances.get(quote, 0) - notional
+            balances[base] = balances.get(base, 0) + base_atoms
             delta = size
         else:
-            balances[inst.quote] = balances.get(inst.quote, 0) + notional
-            balances[inst.base] = balances.get(inst.base, 0) - inst.base_atoms(size)
+            balances[quote] = balances.get(quote, 0) + notional
+            balances[base] = balances.get(base, 0) - base_atoms
             delta = -size
-        if ev.fee:
-            balances[ev.fee_currency] = balances.get(ev.fee_currency, 0) - ev.fee
-            self._fees[ev.fee_currency] = self._fees.get(ev.fee_currency, 0) + ev.fee
-        if symbol in self.pending_cost:
+        fee = ev.fee
+        if fee:
+            currency = ev.fee_currency
+            balances[currency] = balances.get(currency, 0) - fee
+            self._fees[currency] = self._fees.get(currency, 0) + fee
+        positions = self._positions
+        if self.pending_cost and symbol in self.pending_cost:
             self.pending_cost.discard(symbol)
-            self._cost[symbol] = inst.notional_atoms(ev.price, self._positions[symbol])
+            self._cost[symbol] = inst.notional_atoms(price, positions[symbol])
         self.fill_count += 1
-        pos = self._positions[symbol]
+        pos = positions[symbol]
         cost = self._cost[symbol]
         if pos == 0 or (pos > 0) == (delta > 0):
             new_pos = pos + delta
@@ -120,20 +130,20 @@ class Portfolio:
             held = abs(pos)
             closing = min(size, held)
             removed = cost * closing // held
-            value = inst.notional_atoms(ev.price, closing)
+            value = inst.notional_atoms(price, closing)
             self._realized[symbol] += (value if pos > 0 else -value) - removed
             cost -= removed
             new_pos = pos + (closing if delta > 0 else -closing)
             rest = size - closing
             if rest:
                 new_pos = rest if delta > 0 else -rest
-                rest_value = inst.notional_atoms(ev.price, rest)
+                rest_value = inst.notional_atoms(price, rest)
                 cost = rest_value if delta > 0 else -rest_value
             elif new_pos == 0:
                 cost = 0
         if (pos == 0) != (new_pos == 0):
             self.open_positions += 1 if pos == 0 else -1
-        self._positions[symbol] = new_pos
+        positions[symbol] = new_pos
         self._cost[symbol] = cost
 
     def mark(self, symbol: str, price_ticks: int) -> None:
