@@ -264,13 +264,17 @@ class _Replay:
         portfolio = engine.portfolio
         quotes = sorted({engine.instrument(s).quote for s in self.books})
         equity = {q: format_atoms(portfolio.equity(q)) for q in quotes}
+        # the first product of the recording names the currency of ``final_equity`` (always a decimal
+        # string); ``equity`` has every quote currency (they are not converted into each other)
+        main_quote = next(iter(engine.instruments.values())).quote
         return {
             "strategy": type(strategy).name or type(strategy).__name__,
             "orders": result.orders,
             "fills": result.fills,
             "denials": result.denials,
             "rejections": result.rejections,
-            "final_equity": equity[quotes[0]] if len(quotes) == 1 else equity,
+            "final_equity": equity[main_quote],
+            "equity_currency": main_quote,
             "equity": equity,
             "fees": {q: format_atoms(portfolio.fees_paid(q)) for q in quotes},
             "positions": {s: engine.instrument(s).lots_to_size(portfolio.position(s)) for s in sorted(self.books)},
