@@ -85,3 +85,10 @@ def test_replay_cli_prints_one_json_object_for_a_real_capture(shared_data: Path)
     assert summary["book_checks"]["mismatched"] == 0
     assert list(summary["books"]) == ["BTCUSDT"]
     assert len(summary["books"]["BTCUSDT"]["bids"]) == 1
+
+
+def test_final_equity_is_a_decimal_string_even_with_several_quote_currencies(shared_data: Path) -> None:
+    summary = replay(shared_data / BINANCE_CF, ReplayConfig(strategy=build_strategy("market_maker"))).summary
+    assert sorted(summary["equity"]) == ["BTC", "ETH", "EUR", "USDT"]
+    assert isinstance(summary["final_equity"], str)
+    assert summary["final_equity"] == summary["equity"][summary["equity_currency"]]
