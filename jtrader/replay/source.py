@@ -66,8 +66,24 @@ class Pacer:
             self.slept_s += delay
 
 
+#: problems logged one by one at WARNING; later ones go to DEBUG (the summary counts them all)
+LOGGED_PROBLEMS = 20
+_PROBLEM_COUNTERS = ("malformed", "unknown_channel", "duplicates", "gaps")
+
+
+def _problems(stats: object) -> tuple[int, int, int, int]:
+    return (stats.malformed, stats.unknown_channel, stats.duplicates, stats.gaps)  # type: ignore[attr-defined]
+
+
 def messages_from_records(records: Iterable[Record], adapter: object, counts: RecordCounts) -> Iterator[MarketMessage]:
-    """Yield the adapter's market messages for ``records``, in record order, counting records."""
+    """Yield the adapter's market messages for ``records``, in record order, counting records.
+
+    A record the adapter refuses or flags (malformed, unknown channel, duplicate, sequence gap) is
+    logged with its position: record number (1-based), receive time and connection.
+    """
+    stats = adapter.stats  # type: ignore[attr-defined]
+    problems = _problems(stats)
+    logged = 0
     on_frame = adapter.on_frame  # type: ignore[attr-defined]
     on_http = adapter.on_http  # type: ignore[attr-defined]
     on_connect = adapter.on_connect  # type: ignore[attr-defined]
@@ -94,11 +110,31 @@ def messages_from_records(records: Iterable[Record], adapter: object, counts: Re
         else:
             counts.send += 1
             continue
+        now = _problems(stats)
+        if now != problems:
+            logged = _log_problem(logged, problems, now, (n, ts, conn), stats.last_error)
+            problems = now
         if msgs:
             yield from msgs
     counts.records = n
     counts.recv = recv_n
     counts.last_ts = ts
+
+
+def _log_problem(
+    logged: int, before: tuple[int, ...], after: tuple[int, ...], where: tuple[int, int, str], last_error: str
+) -> int:
+    """Log what the record at ``where`` (number, ts, connection) did to the counters; return the log count."""
+    index, ts, conn = where
+    what = ", ".join(name for name, old, new in zip(_PROBLEM_COUNTERS, before, after, strict=True) if new != old)
+    if "malformed" in what and last_error:
+        what = f"{what} ({last_error})"
+    logged += 1
+    level = logging.WARNING if logged <= LOGGED_PROBLEMS else logging.DEBUG
+    log.log(level, "record %d (receive ts %d ns, connection %r): %s; skipped", index, ts, conn, what)
+    if logged == LOGGED_PROBLEMS:
+        log.warning("further problems are logged at DEBUG only (-vv); the summary counts them all")
+    return logged
 
 
 def observed(

@@ -267,3 +267,41 @@ def test_latency_values_parse_to_nanoseconds() -> None:
     assert parse_latency_ms("50") == 50_000_000
     assert parse_latency_ms("0.5") == 500_000
     assert parse_latency_ms("0") == 0
+
+
+def test_skipped_frames_are_logged_with_their_position(
+    coinbase_session: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def mutate(index: int, record):
+        yield record.payload
+        if record.direction == Direction.RECV and index in (30, 31):
+            yield b"{not json"
+
+    damaged = tmp_path / "logged.jtrec"
+    _rewrite_with(coinbase_session, damaged, mutate)
+    with caplog.at_level("WARNING", logger="jtrader.replay"):
+        summary = replay(damaged).summary
+    assert summary["malformed"] == 2
+    lines = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(lines) == 2
+    # the inserted frames are records 32 and 34 (1-based: each follows its original)
+    assert lines[0].startswith("record 32 (receive ts ") and "malformed" in lines[0]
+    assert lines[1].startswith("record 34 ")
+
+
+def test_problem_logging_is_capped_at_warning_level(
+    coinbase_session: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def mutate(index: int, record):
+        yield record.payload
+        if record.direction == Direction.RECV and 20 <= index < 50:
+            yield b"[]"
+
+    damaged = tmp_path / "many.jtrec"
+    _rewrite_with(coinbase_session, damaged, mutate)
+    with caplog.at_level("WARNING", logger="jtrader.replay"):
+        summary = replay(damaged).summary
+    assert summary["malformed"] == 30
+    warned = [r for r in caplog.records if r.levelname == "WARNING" and "skipped" in r.getMessage()]
+    assert len(warned) == 20
+    assert any("further problems are logged at DEBUG" in r.getMessage() for r in caplog.records)
