@@ -52,7 +52,7 @@ def test_bench_sma_cross_full_engine(benchmark: Any, request: pytest.FixtureRequ
         timings.append(time.perf_counter() - started)
         return result
 
-    result = benchmark.pedantic(run, rounds=rounds, iterations=1)
+    result = benchmark.pedantic(run, rounds=1, iterations=1)
     assert result.run.bars == n
     assert len(result.equity) == n
     assert result.fills and result.round_trips > 0
