@@ -139,8 +139,12 @@ class SimulatedExchange(_BarMixin):
         pending = self._pending
         if pending and pending[0][0] <= now:
             self._run_commands(now)
+        return self._take_due(now) if self._outbox else []
+
+    def _take_due(self, now: int) -> list[OrderEvent]:
+        """Remove and return the events delivered by ``now`` (ns), in order (the outbox is not empty)."""
         outbox = self._outbox
-        if outbox and outbox[-1].ts <= now:  # all of them: the usual case
+        if outbox[-1].ts <= now:  # all of them: the usual case
             events = list(outbox)
             outbox.clear()
             return events
@@ -243,11 +247,7 @@ class SimulatedExchange(_BarMixin):
             self._on_snapshot(msg)  # type: ignore[arg-type]
         outbox = self._outbox  # matching sends no command: nothing new is pending
         if outbox and outbox[0].ts <= ts:
-            if outbox[-1].ts <= ts:  # advance(ts), inlined for the usual case: every event is due
-                events = list(outbox)
-                outbox.clear()
-                return events
-            return self.advance(ts)
+            return self._take_due(ts)
         return ()
 
     def _on_quote(self, msg: Quote) -> None:
@@ -309,11 +309,7 @@ class SimulatedExchange(_BarMixin):
             st.last_price = st.bar_close = msg.close
         outbox = self._outbox  # matching sends no command: nothing new is pending
         if outbox and outbox[0].ts <= ts:
-            if outbox[-1].ts <= ts:  # advance(ts), inlined for the usual case: every event is due
-                events = list(outbox)
-                outbox.clear()
-                return events
-            return self.advance(ts)
+            return self._take_due(ts)
         return ()
 
     def _on_resync(self, msg: BookResync) -> None:
