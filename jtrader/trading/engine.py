@@ -31,29 +31,20 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from jtrader.errors import ConfigError, DataError, InvariantError, OrderError, UnknownInstrumentError
+from jtrader.errors import ConfigError, DataError, OrderError, UnknownInstrumentError
 from jtrader.model import (
     CancelAll,
     CancelOrder,
-    CancelRejected,
-    EmergencyAction,
     Instrument,
-    OrderAccepted,
-    OrderCanceled,
     OrderDenied,
-    OrderExpired,
-    OrderFilled,
-    OrderRejected,
-    OrderStatus,
-    OrderTriggered,
     OrderType,
-    RiskStateChanged,
     Side,
     SubmitOrder,
     TimeInForce,
     TradingState,
 )
 from jtrader.model.events import builder
+from jtrader.trading import _events
 from jtrader.trading._dispatch import build_dispatch, overrides
 from jtrader.trading.clock import Clock
 from jtrader.trading.context import Context
@@ -68,9 +59,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Engine", "RunResult"]
 
-#: a final drain that keeps producing work past this many rounds is a bug (a strategy that
-#: reacts to every event with a new order forever)
-MAX_DRAIN_ROUNDS = 1_000_000
 #: end of the message iterator
 _END: Any = object()
 # positional constructors of the hot commands and events (see jtrader.model.events.builder)
@@ -78,13 +66,6 @@ _SUBMIT = builder(SubmitOrder)
 _DENIED = builder(OrderDenied)
 _CANCEL = builder(CancelOrder)
 _CANCEL_ALL = builder(CancelAll)
-_PENDING, _ACCEPTED, _FILLED, _PARTIALLY_FILLED = (
-    OrderStatus.PENDING,
-    OrderStatus.ACCEPTED,
-    OrderStatus.FILLED,
-    OrderStatus.PARTIALLY_FILLED,
-)
-_CANCELED, _EXPIRED, _REJECTED = OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED
 
 
 def _number_error(size: object, price: object, stop_price: object, quote_size: object) -> str:
@@ -282,67 +263,6 @@ class Engine:
             return bid + ask
         return self.portfolio.marks_x2.get(symbol)
 
-    # -- exchange events --------------------------------------------------------------------
-    def _exchange_events(self, events: list[Any]) -> None:
-        """Apply exchange events to tracker and portfolio, record them, hand them to the emergency manager, strategy."""
-        tracker = self.tracker
-        tracked = tracker.open
-        result = self.result
-        emergency = self.emergency
-        on_order_event = self._on_order_event
-        ctx = self.ctx
-        record = self.events.append if self.record_events else None
-        for ev in events:
-            kind = type(ev)
-            if kind is OrderFilled:
-                result.fills += 1
-                self.portfolio.apply_fill(ev)
-                order = tracked.get(ev.order_id)  # tracker.filled(ev.order_id, ev.size, ev.leaves), inlined
-                if order is not None:
-                    order.filled += ev.size
-                    if ev.leaves <= 0:
-                        order.status = _FILLED
-                        del tracked[ev.order_id]
-                    else:
-                        order.status = _PARTIALLY_FILLED
-            elif kind is OrderAccepted:  # tracker.accepted(ev.order_id), inlined: once per order
-                order = tracked.get(ev.order_id)
-                if order is not None and order.status is _PENDING:
-                    order.status = _ACCEPTED
-            elif kind is OrderCanceled:
-                result.cancels += 1
-                tracker.closed(ev.order_id, _CANCELED)
-            elif kind is OrderExpired:
-                tracker.closed(ev.order_id, _EXPIRED)
-            elif kind is OrderRejected:
-                result.rejections += 1
-                tracker.closed(ev.order_id, _REJECTED)
-            elif kind is not OrderTriggered and kind is not CancelRejected:
-                raise InvariantError(f"the exchange produced an unknown event {ev!r}")
-            if record is not None:
-                record(ev)
-            if emergency is not None:
-                emergency.on_event(ev)
-            if on_order_event is not None:
-                on_order_event(ctx, ev)
-            if self._deferred:
-                self.flush()
-
-    def flush(self) -> None:
-        """Deliver deferred risk/emergency events to the emergency manager and the strategy."""
-        emergency = self.emergency
-        while self._deferred:
-            batch, self._deferred = self._deferred, []
-            for ev in batch:
-                if type(ev) is RiskStateChanged or type(ev) is EmergencyAction:
-                    if self._on_risk_event is not None:
-                        self._on_risk_event(self.ctx, ev)
-                    continue
-                if emergency is not None:
-                    emergency.on_event(ev)
-                if self._on_order_event is not None:
-                    self._on_order_event(self.ctx, ev)
-
     # -- the loop ---------------------------------------------------------------------------
     def run(self, messages: Iterable[Any]) -> RunResult:
         """Run the strategy over ``messages`` (in receive-time order) and return the result.
@@ -394,19 +314,7 @@ class Engine:
         self.strategy.on_start(self.ctx)
         self.flush()
 
-    def _drain(self) -> None:
-        """Deliver every event the exchange still holds, moving the clock to each wake-up."""
-        exchange = self.exchange
-        clock = self.clock
-        for _ in range(MAX_DRAIN_ROUNDS):
-            wakeup = exchange.next_wakeup()
-            if wakeup is None:
-                return
-            clock.now = max(clock.now, wakeup)
-            events = exchange.advance(clock.now)
-            if events:
-                self._exchange_events(events)
-            elif wakeup <= clock.now and exchange.next_wakeup() == wakeup:
-                return  # the exchange has nothing it can do without market data
-            self.flush()
-        raise InvariantError(f"the final drain did not settle after {MAX_DRAIN_ROUNDS} rounds")
+    # -- event delivery (see jtrader.trading._events) ---------------------------------------
+    _exchange_events = _events.exchange_events
+    flush = _events.flush
+    _drain = _events.drain

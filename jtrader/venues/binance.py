@@ -11,17 +11,11 @@ recorded into the stream, or a partial-depth ``@depth<N>`` frame) -> BookSnapsho
 ``update_id = lastUpdateId``. A raw snapshot frame has no symbol: it is ``default_symbol``, or the
 only symbol with depth state, or the frame is malformed.
 
-Book sync, per symbol (BN-WS "How to manage a local order book correctly")::
+Book sync, per symbol (BN-WS "How to manage a local order book correctly"): diffs are held until
+a usable snapshot, then emitted in order; a gap is a BookResync. The rules, and so why the
+messages emitted give the right book, are in :mod:`jtrader.venues._binance_sync`.
 
-    unsynced: diffs are held (not emitted); is_resyncing(symbol) is true
-    snapshot L arrives: drop held diffs with u <= L; if the first one left has U > L + 1 the
-        snapshot is older than the stream -> ignored (stats.stale_snapshots), wait for another;
-        else emit the snapshot, then the held diffs (re-stamped with the snapshot's ts)
-    synced at id X, diff (U, u): u <= X -> dropped (stats.stale); U > X + 1 -> gap:
-        BookResync, back to unsynced holding this diff; else emitted and X = u
-
-So the messages emitted, applied in order to an :class:`~jtrader.book.OrderBook`, give the right
-book. Bad frames: see :mod:`jtrader.venues._common`; a lost diff shows up as a gap on the next one.
+Bad frames: see :mod:`jtrader.venues._common`; a lost diff shows up as a gap on the next one.
 """
 
 from __future__ import annotations
@@ -37,7 +31,6 @@ from jtrader.model import (
     NS_PER_MS,
     Bar,
     BookDelta,
-    BookResync,
     BookSnapshot,
     Instrument,
     MarketMessage,
@@ -48,6 +41,7 @@ from jtrader.model import (
     check_ts,
 )
 from jtrader.venues import binance_rest
+from jtrader.venues._binance_sync import HOLD_LIMIT, DepthSync
 from jtrader.venues._common import (
     PARSE_ERRORS,
     AdapterStats,
@@ -59,19 +53,6 @@ from jtrader.venues._common import (
 from jtrader.venues.checks import BookTickerCheck
 
 __all__ = ["HOLD_LIMIT", "BinanceAdapter", "BookTickerCheck"]
-
-#: diffs held per symbol while waiting for a snapshot (10 minutes of 100 ms events); oldest dropped
-HOLD_LIMIT = 6000
-
-
-class _DepthSync:
-    __slots__ = ("connection", "held", "last_u", "synced")
-
-    def __init__(self, connection: str) -> None:
-        self.connection = connection
-        self.synced = False
-        self.last_u = 0
-        self.held: list[BookDelta] = []
 
 
 class BinanceAdapter:
@@ -95,12 +76,13 @@ class BinanceAdapter:
         self.default_symbol = default_symbol
         self.infer_instruments = infer_instruments
         self.stats = AdapterStats()
+        self._depth = DepthSync(self.stats)
         #: symbols whose book is known wrong or incomplete (waiting for a usable snapshot)
-        self.resyncing: set[str] = set()
+        self.resyncing: set[str] = self._depth.resyncing
         #: ``LOT_SIZE.stepSize`` per symbol from exchangeInfo: the step orders must respect (the
         #: instruments' lot is the finer reporting precision, see ``binance_rest.symbol_instrument``)
         self.order_steps: dict[str, Decimal] = {}
-        self._sync: dict[str, _DepthSync] = {}
+        self._sync = self._depth.states
         self._last_trade_id: dict[tuple[str, str], int] = {}
 
     # -- public API ---------------------------------------------------------------------------
@@ -122,17 +104,7 @@ class BinanceAdapter:
 
     def on_disconnect(self, ts: int, connection: str) -> list[MarketMessage]:
         """Books fed by ``connection`` are resyncing (a BookResync for each that was synced)."""
-        out: list[MarketMessage] = []
-        for symbol in sorted(self._sync):
-            state = self._sync[symbol]
-            if state.connection != connection:
-                continue
-            if state.synced:
-                out.append(BookResync(ts, symbol, f"disconnected: {connection}"))
-                self.stats.resyncs += 1
-            state.synced = False
-            state.held = []
-            self.resyncing.add(symbol)
+        out = self._depth.disconnect(ts, connection)
         self.stats.messages += len(out)
         return out
 
@@ -161,7 +133,7 @@ class BinanceAdapter:
         except PARSE_ERRORS as exc:
             return self._malformed(exc)
         self._commit(new, skipped)
-        out = self._apply_snapshot(ts, snap)
+        out = self._depth.apply_snapshot(ts, snap)
         self.stats.messages += len(out)
         return out
 
@@ -186,7 +158,7 @@ class BinanceAdapter:
                 symbol = self._snapshot_symbol(stream)
                 snap, new = self._snapshot(ts, data, symbol, skipped)
                 self._commit(new, skipped)
-                out = self._apply_snapshot(ts, snap)
+                out = self._depth.apply_snapshot(ts, snap)
                 stats.messages += len(out)
                 return out
             elif event == "kline":
@@ -206,7 +178,7 @@ class BinanceAdapter:
         except PARSE_ERRORS as exc:
             return self._malformed(exc)
         self._commit(new, skipped)
-        out = self._apply_diff(delta, connection)
+        out = self._depth.apply_diff(delta, connection)
         stats.messages += len(out)
         return out
 
@@ -337,72 +309,3 @@ class BinanceAdapter:
             return
         self.instruments[inst.symbol] = inst
         self.stats.instruments_learned += 1
-
-    def _state(self, symbol: str, connection: str | None) -> _DepthSync:
-        state = self._sync.get(symbol)
-        if state is None:
-            state = self._sync[symbol] = _DepthSync(connection or "")
-            self.resyncing.add(symbol)
-        elif connection is not None:
-            state.connection = connection
-        return state
-
-    def _hold(self, state: _DepthSync, delta: BookDelta) -> None:
-        held = state.held
-        held.append(delta)
-        self.stats.buffered += 1
-        if len(held) > HOLD_LIMIT:
-            del held[0]
-            self.stats.buffer_overflow += 1
-
-    def _apply_diff(self, delta: BookDelta, connection: str) -> list[MarketMessage]:
-        state = self._state(delta.symbol, connection)
-        if not state.synced:
-            self._hold(state, delta)
-            return []
-        return self._step(state, delta)
-
-    def _step(self, state: _DepthSync, delta: BookDelta) -> list[MarketMessage]:
-        book_id = state.last_u
-        if delta.update_id <= book_id:
-            self.stats.stale += 1
-            return []
-        if delta.first_update_id > book_id + 1:
-            self.stats.gaps += 1
-            self.stats.resyncs += 1
-            state.synced = False
-            state.held = []
-            self._hold(state, delta)
-            self.resyncing.add(delta.symbol)
-            reason = f"update id gap: expected U <= {book_id + 1}, got U={delta.first_update_id}"
-            return [BookResync(delta.ts, delta.symbol, reason)]
-        state.last_u = delta.update_id
-        return [delta]
-
-    def _apply_snapshot(self, ts: int, snap: BookSnapshot) -> list[MarketMessage]:
-        state = self._state(snap.symbol, None)
-        last = snap.update_id
-        if state.synced:
-            if last < state.last_u:
-                self.stats.stale_snapshots += 1
-                return []
-            state.last_u = last
-            return [snap]
-        held = [delta for delta in state.held if delta.update_id > last]
-        self.stats.stale += len(state.held) - len(held)
-        if held and held[0].first_update_id > last + 1:
-            state.held = held
-            self.stats.stale_snapshots += 1
-            return []
-        state.synced = True
-        state.last_u = last
-        state.held = []
-        self.resyncing.discard(snap.symbol)
-        out: list[MarketMessage] = [snap]
-        for delta in held:
-            delta = delta._replace(ts=ts)
-            if state.synced:
-                out += self._step(state, delta)
-            else:
-                self._hold(state, delta)
-        return out
