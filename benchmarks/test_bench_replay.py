@@ -4,7 +4,9 @@ Issue 5 asks for replay throughput in messages/s and level updates/s on the real
 and on a generated stream of at least 1,000,000 level updates, compared with ``orjson.loads``
 alone on the same frames (goal: within 2x) and with cryptofeed's ``order_book`` package fed the
 way a cryptofeed user feeds it (orjson, ``Decimal`` per price and size, ``OrderBook`` updates,
-best bid/ask read per frame).
+best bid/ask read per frame). The same replay-versus-orjson figures are taken on Binance: the
+real hftbacktest capture (converted to a jtrader recording in a temporary folder; mostly trades
+and bookTicker quotes) and a generated Binance stream.
 
 Each replay benchmark also times ``orjson.loads`` over the same frames (best of a few runs) and
 reports, in ``extra_info``: ``frames``, ``messages_per_s``, ``level_updates_per_s``,
@@ -20,6 +22,7 @@ Peak memory as the recording grows is a plain test: ``tests/replay/test_replay_m
 from __future__ import annotations
 
 import gc
+import itertools
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -31,16 +34,22 @@ import pytest
 
 from jtrader.marketgen import generate
 from jtrader.model import BookDelta, BookSnapshot
-from jtrader.recording import Direction, open_recording
+from jtrader.recording import Direction, RecordingWriter, open_recording, open_source
 from jtrader.recording.command import convert
 from jtrader.replay.runner import ReplayConfig, ReplayOutcome, replay
 from jtrader.replay.source import RecordCounts, messages_from_records
-from jtrader.venues import CoinbaseAdapter
+from jtrader.venues import BinanceAdapter, CoinbaseAdapter
 
 CAPTURE = Path("coinbase") / "advanced_trade_btc_eth_2026-08-09.jsonl.zst"
+BINANCE_CAPTURE = Path("binance") / "spot_btcusdt_20240808.gz"
 #: generated stream: (seconds, levels per update) when timed, and under --benchmark-disable
 FULL_STREAM = (240, 100)
 SMALL_STREAM = (5, 20)
+#: generated Binance stream (seconds; about 40 frames per second) when timed, and under --benchmark-disable
+FULL_BINANCE_SECONDS = 1200
+SMALL_BINANCE_SECONDS = 5
+#: the real Binance capture's frames replayed under --benchmark-disable (the whole file when timed)
+SMALL_BINANCE_RECORDS = 2_000
 #: best-of runs for the orjson reference timing (only when benchmarks are timed)
 REFERENCE_RUNS = 5
 
@@ -51,11 +60,11 @@ _REPLAY_TIMES: dict[str, float] = {}
 class Stream:
     """A recording prepared for the benchmarks: its path, recv frames and level-update count."""
 
-    def __init__(self, name: str, path: Path) -> None:
+    def __init__(self, name: str, path: Path, adapter_class: type = CoinbaseAdapter) -> None:
         self.name = name
         self.path = path
         self.frames = [r.payload for r in open_recording(path) if r.direction == Direction.RECV]
-        adapter = CoinbaseAdapter()
+        adapter = adapter_class()
         self.messages = 0
         self.level_updates = 0
         for msg in messages_from_records(iter(open_recording(path)), adapter, RecordCounts()):
@@ -83,6 +92,38 @@ def generated(bench_full: bool, tmp_path_factory: pytest.TempPathFactory) -> Str
     assert stream.level_updates == stats["level_updates"]
     if bench_full:
         assert stream.level_updates >= 1_000_000
+    return stream
+
+
+def convert_head(src: Path, dst: Path, limit: int | None) -> None:
+    """Convert ``src`` to a jtrader recording at ``dst``: all of it, or its first ``limit`` records."""
+    if limit is None:
+        convert(src, dst)
+        return
+    source = open_source(src)
+    header = source.header
+    with RecordingWriter(dst, header.venue, header.products, created_ns=header.created_ns) as writer:
+        for record in itertools.islice(source, limit):
+            writer.write(record.ts, record.direction, record.conn, record.payload, record.url)
+
+
+@pytest.fixture(scope="module")
+def binance_capture(shared_data: Path, bench_full: bool, tmp_path_factory: pytest.TempPathFactory) -> Stream:
+    src = shared_data / BINANCE_CAPTURE
+    if not src.is_file():
+        pytest.skip(f"../shared/data not present: {src}")
+    dst = tmp_path_factory.mktemp("replay") / "binance_capture.jtrec"
+    convert_head(src, dst, None if bench_full else SMALL_BINANCE_RECORDS)
+    return Stream("binance_capture", dst, BinanceAdapter)
+
+
+@pytest.fixture(scope="module")
+def binance_generated(bench_full: bool, tmp_path_factory: pytest.TempPathFactory) -> Stream:
+    seconds = FULL_BINANCE_SECONDS if bench_full else SMALL_BINANCE_SECONDS
+    path = tmp_path_factory.mktemp("replay") / "binance_generated.jtrec"
+    stats = generate("binance", seconds, 7, path)
+    stream = Stream("binance_generated", path, BinanceAdapter)
+    assert len(stream.frames) == stats["frames"]
     return stream
 
 
@@ -148,6 +189,29 @@ def test_bench_replay_of_a_generated_million_level_stream(benchmark: Any, genera
 
 def test_bench_orjson_loads_of_the_generated_frames(benchmark: Any, generated: Stream) -> None:
     assert benchmark(loads_all, generated.frames) == len(generated.frames)
+
+
+def test_bench_replay_of_the_real_binance_capture(benchmark: Any, binance_capture: Stream) -> None:
+    outcome = run_replay_benchmark(benchmark, binance_capture)
+    summary = outcome.summary
+    assert list(summary["books"]) == ["BTCUSDT"]
+    assert summary["gaps"] == 0 and summary["book_checks"]["mismatched"] == 0
+    assert summary["book_checks"]["checked"] > 0
+
+
+def test_bench_orjson_loads_of_the_binance_capture_frames(benchmark: Any, binance_capture: Stream) -> None:
+    assert benchmark(loads_all, binance_capture.frames) == len(binance_capture.frames)
+
+
+def test_bench_replay_of_a_generated_binance_stream(benchmark: Any, binance_generated: Stream) -> None:
+    outcome = run_replay_benchmark(benchmark, binance_generated)
+    summary = outcome.summary
+    assert list(summary["books"]) == ["BTCUSDT"]
+    assert summary["gaps"] == 0 and summary["book_checks"]["mismatched"] == 0
+
+
+def test_bench_orjson_loads_of_the_generated_binance_frames(benchmark: Any, binance_generated: Stream) -> None:
+    assert benchmark(loads_all, binance_generated.frames) == len(binance_generated.frames)
 
 
 # -- cryptofeed's order_book, fed the way cryptofeed's Coinbase handler feeds it -----------------

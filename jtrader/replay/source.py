@@ -110,12 +110,15 @@ def messages_from_records(records: Iterable[Record], adapter: object, counts: Re
         else:
             counts.send += 1
             continue
-        now = _problems(stats)
+        now = (stats.malformed, stats.unknown_channel, stats.duplicates, stats.gaps)  # _problems(stats), inlined
         if now != problems:
             logged = _log_problem(logged, problems, now, (n, ts, conn), stats.last_error)
             problems = now
         if msgs:
-            yield from msgs
+            if len(msgs) == 1:
+                yield msgs[0]
+            else:
+                yield from msgs
     counts.records = n
     counts.recv = recv_n
     counts.last_ts = ts

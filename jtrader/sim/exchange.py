@@ -35,8 +35,8 @@ from jtrader.model import (
     check_ts,
 )
 from jtrader.model.timestamps import MAX_TS_NS
-from jtrader.sim._bars import _BarMixin
 from jtrader.sim._core import _SymbolState
+from jtrader.sim._market import _MarketMixin
 from jtrader.sim.account import Balance
 from jtrader.sim.fees import FeeModel
 from jtrader.sim.latency import LatencyModel
@@ -46,7 +46,7 @@ from jtrader.sim.queue import QueueModel
 __all__ = ["SimulatedExchange"]
 
 
-class SimulatedExchange(_BarMixin):
+class SimulatedExchange(_MarketMixin):
     """A deterministic spot exchange for backtests, replays and paper trading.
 
     ``instruments``: the tradable :class:`Instrument` objects (an iterable, or a mapping by
@@ -185,94 +185,8 @@ class SimulatedExchange(_BarMixin):
             raise DataError(f"not a market message: {type(msg).__name__}")
         handler(msg)
 
-    def _on_delta(self, msg: BookDelta) -> None:
-        st = self._states.get(msg.symbol)
-        if st is None:
-            self.ignored_messages += 1
-            return
-        if st.resyncing:
-            self.dropped_deltas += 1
-            return
-        st.book.apply_delta(msg.bids, msg.asks)
-        st.l2 = True
-        if st.from_quotes:
-            st.from_quotes = False
-        # a fresh update of a level ends the consumption our fills recorded there
-        if st.consumed_bid:
-            for price, _ in msg.bids:
-                st.consumed_bid.pop(price, None)
-        if st.consumed_ask:
-            for price, _ in msg.asks:
-                st.consumed_ask.pop(price, None)
-        if st.resting or st.stops:
-            self._match_book(st, msg.ts)
-
-    def _on_snapshot(self, msg: BookSnapshot) -> None:
-        st = self._states.get(msg.symbol)
-        if st is None:
-            self.ignored_messages += 1
-            return
-        st.book.apply(msg)
-        st.l2 = True
-        st.from_quotes = False
-        st.resyncing = False
-        st.consumed_bid.clear()
-        st.consumed_ask.clear()
-        if st.resting or st.stops:
-            self._match_book(st, msg.ts)
-
-    def on_book(self, msg: BookSnapshot | BookDelta) -> list[OrderEvent] | tuple[()]:
-        """``on_market(msg)`` then ``advance(msg.ts)`` in one call: the replay hot path.
-
-        Same checks, same order of work and same events as those two calls; a book message with
-        no command due, no order of the symbol open and no event due costs the book update and a
-        few comparisons, and returns an empty tuple. Raises :class:`DataError` when ``msg`` is
-        not a BookSnapshot or BookDelta and :class:`TimestampError` as :meth:`on_market` does.
-        """
-        kind = type(msg)
-        if kind is not BookDelta and kind is not BookSnapshot:
-            raise DataError(f"on_book() takes a BookSnapshot or BookDelta, got {kind.__name__}")
-        ts = msg.ts
-        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
-            raise TimestampError(
-                f"{kind.__name__}.ts {ts!r} is not an int of ns at or after the exchange time {self._now}"
-            )
-        self._now = ts
-        pending = self._pending
-        if pending and pending[0][0] <= ts:
-            self._run_commands(ts)
-        if kind is BookDelta:
-            self._on_delta(msg)  # type: ignore[arg-type]
-        else:
-            self._on_snapshot(msg)  # type: ignore[arg-type]
-        outbox = self._outbox  # matching sends no command: nothing new is pending
-        if outbox and outbox[0].ts <= ts:
-            return self._take_due(ts)
-        return ()
-
-    def _on_quote(self, msg: Quote) -> None:
-        """Top of book. Builds a one-level book only for instruments that get no depth data."""
-        st = self._states.get(msg.symbol)
-        if st is None:
-            self.ignored_messages += 1
-            return
-        if st.l2 and not st.from_quotes:
-            return  # the depth book is authoritative
-        st.book.apply_snapshot(((msg.bid, msg.bid_size),), ((msg.ask, msg.ask_size),))
-        st.l2 = st.from_quotes = True
-        st.consumed_bid.clear()
-        st.consumed_ask.clear()
-        if st.resting or st.stops:
-            self._match_book(st, msg.ts)
-
-    def _on_trade(self, msg: Trade) -> None:
-        st = self._states.get(msg.symbol)
-        if st is None:
-            self.ignored_messages += 1
-            return
-        st.last_price = msg.price
-        if st.resting or st.stops:
-            self._match_trade(st, msg, msg.ts)
+    # on_book, on_quote, on_trade (the fused hot paths) and the handlers of depth, quote and trade
+    # messages live in jtrader.sim._market
 
     def _on_bar(self, msg: Bar) -> None:
         st = self._states.get(msg.symbol)

@@ -43,6 +43,8 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
     advance = exchange.advance
     on_bar_market = exchange.on_bar
     on_book_market = exchange.on_book
+    on_trade_market = exchange.on_trade
+    on_quote_market = exchange.on_quote
     books: dict[str, Any] = {}  # symbol -> the exchange's OrderBook, looked up once
     on_bar = strategy.on_bar if overrides(strategy, "on_bar") else None
     on_book = strategy.on_book if overrides(strategy, "on_book") else None
@@ -99,11 +101,12 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
         if symbol not in instruments:
             result.unknown += 1
             return
-        on_market(msg)
-        events = advance(clock.now)
+        events = on_trade_market(msg)  # on_market(msg) + advance(msg.ts) in one call
         if events:
             exchange_events(events)
-        ob = exchange.book(symbol)
+        ob = books.get(symbol)
+        if ob is None:
+            ob = books[symbol] = exchange.book(symbol)
         if ob.best_bid is None or ob.best_ask is None:
             marks[symbol] = 2 * msg.price
             if pending_cost:
@@ -120,8 +123,7 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
         if symbol not in instruments:
             result.unknown += 1
             return
-        on_market(msg)
-        events = advance(clock.now)
+        events = on_quote_market(msg)  # on_market(msg) + advance(msg.ts) in one call
         if events:
             exchange_events(events)
         if msg.bid > 0 and msg.ask > 0:

@@ -20,7 +20,7 @@ Bad frames: see :mod:`jtrader.venues._common`; a lost diff shows up as a gap on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,6 +45,7 @@ from jtrader.venues._binance_sync import HOLD_LIMIT, DepthSync
 from jtrader.venues._common import (
     PARSE_ERRORS,
     AdapterStats,
+    LevelMemo,
     default_instrument,
     max_decimals,
     same_grid,
@@ -53,6 +54,8 @@ from jtrader.venues._common import (
 from jtrader.venues.checks import BookTickerCheck
 
 __all__ = ["HOLD_LIMIT", "BinanceAdapter", "BookTickerCheck"]
+
+_new = tuple.__new__  # builds a message tuple without the NamedTuple's Python-level __new__
 
 
 class BinanceAdapter:
@@ -84,6 +87,7 @@ class BinanceAdapter:
         self.order_steps: dict[str, Decimal] = {}
         self._sync = self._depth.states
         self._last_trade_id: dict[tuple[str, str], int] = {}
+        self._memos: dict[str, LevelMemo] = {}
 
     # -- public API ---------------------------------------------------------------------------
     def is_resyncing(self, symbol: str) -> bool:
@@ -142,19 +146,24 @@ class BinanceAdapter:
         stats = self.stats
         stats.frames += 1
         new: dict[str, Instrument] = {}
-        skipped = [0]
         try:
             msg = orjson.loads(frame)
             stream = msg.get("stream")
             data = msg["data"] if stream is not None else msg
             event = data.get("e")
+            if event is None and "u" in data and "b" in data and "A" in data:  # bookTicker: the commonest
+                quote = self._book_ticker(ts, data, new)
+                if new:
+                    self._commit(new)
+                stats.messages += 1
+                return [quote]
             if event == "depthUpdate":
+                skipped = [0]
                 delta = self._diff(ts, data, new, skipped)
             elif event in ("trade", "aggTrade"):
                 return self._finish(new, self._trade(ts, data, event, new))
-            elif event is None and "u" in data and "b" in data and "A" in data:
-                return self._finish(new, [self._book_ticker(ts, data, new)])
             elif event is None and "lastUpdateId" in data:
+                skipped = [0]
                 symbol = self._snapshot_symbol(stream)
                 snap, new = self._snapshot(ts, data, symbol, skipped)
                 self._commit(new, skipped)
@@ -232,19 +241,25 @@ class BinanceAdapter:
         return binance_rest.parse_depth_snapshot(ts, data, inst, skipped), new
 
     def _trade(self, ts: int, data: dict, event: str, new: dict[str, Instrument]) -> list[MarketMessage]:
-        inst = self._instrument(data["s"], (data["p"],), new)
+        symbol = data["s"]
+        price = data["p"]
+        inst = self._instrument(symbol, (price,), new)
         trade_id = data["t"] if event == "trade" else data["a"]
         maker = data["m"]
         if type(trade_id) is not int or type(maker) is not bool:
             raise MalformedMessageError(f"{event} id {trade_id!r} / m {maker!r}")
-        trade = Trade(
-            ts,
-            self._ms(data["T"], "T"),
-            inst.symbol,
-            inst.price_to_ticks(data["p"]),
-            inst.size_to_lots(data["q"]),
-            Side.SELL if maker else Side.BUY,
-            str(trade_id),
+        memo = self._memo(inst)
+        trade = _new(
+            Trade,
+            (
+                ts,
+                self._ms(data["T"], "T"),
+                inst.symbol,
+                _remember(memo.prices, inst.price_to_ticks, price, memo.limit),
+                _remember(memo.sizes, inst.size_to_lots, data["q"], memo.limit),
+                Side.SELL if maker else Side.BUY,
+                str(trade_id),
+            ),
         )
         if trade.price <= 0 or trade.size <= 0:
             raise MalformedMessageError(f"{event} {trade_id} has a zero price or size")
@@ -259,9 +274,32 @@ class BinanceAdapter:
         update_id = data["u"]
         if type(update_id) is not int or update_id < 0:
             raise MalformedMessageError(f"bookTicker u {update_id!r}")
-        inst = self._instrument(data["s"], (data["b"], data["a"]), new)
+        symbol = data["s"]
+        bid, ask = data["b"], data["a"]
+        inst = self._instrument(symbol, (bid, ask), new)
+        memo = self._memo(inst)
+        prices, sizes, limit = memo.prices, memo.sizes, memo.limit
         p2t, s2l = inst.price_to_ticks, inst.size_to_lots
-        return Quote(ts, 0, inst.symbol, p2t(data["b"]), s2l(data["B"]), p2t(data["a"]), s2l(data["A"]), update_id)
+        return _new(
+            Quote,
+            (
+                ts,
+                0,
+                inst.symbol,
+                _remember(prices, p2t, bid, limit),
+                _remember(sizes, s2l, data["B"], limit),
+                _remember(prices, p2t, ask, limit),
+                _remember(sizes, s2l, data["A"], limit),
+                update_id,
+            ),
+        )
+
+    def _memo(self, inst: Instrument) -> LevelMemo:
+        """The conversion memo of ``inst`` (a new one when the symbol's instrument changed)."""
+        memo = self._memos.get(inst.symbol)
+        if memo is None or memo.instrument is not inst:
+            memo = self._memos[inst.symbol] = LevelMemo(inst)
+        return memo
 
     def _kline(self, ts: int, data: dict, new: dict[str, Instrument]) -> list[MarketMessage]:
         k = data["k"]
@@ -309,3 +347,20 @@ class BinanceAdapter:
             return
         self.instruments[inst.symbol] = inst
         self.stats.instruments_learned += 1
+
+
+def _remember(memo: dict[str, int], convert: Callable[[str], int], text: str, limit: int) -> int:
+    """``convert(text)``, looked up in ``memo`` first (see :class:`LevelMemo`): the same result or error.
+
+    Only str keys are stored (``1``, ``1.0`` and ``True`` are equal dict keys) and only after a
+    successful conversion; the memo is emptied when it reaches ``limit`` entries.
+    """
+    if type(text) is not str:
+        return convert(text)
+    value = memo.get(text)
+    if value is None:
+        value = convert(text)
+        if len(memo) >= limit:
+            memo.clear()
+        memo[text] = value
+    return value
