@@ -90,5 +90,7 @@ def _print_human(summary: dict) -> None:
     if "orders" in summary:
         print(
             f"strategy {summary['strategy']}: {summary['orders']} orders, {summary['fills']} fills, "
-            f"final equity {summary['final_equity']}, fees {summary['fees']}"
+            f"{summary['denials']} denied by risk, {summary['rejections']} rejected by the exchange, "
+            f"final equity {summary['final_equity']} {summary['equity_currency']}, fees {summary['fees']}, "
+            f"trading state {summary['trading_state']}"
         )
