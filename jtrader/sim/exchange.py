@@ -173,9 +173,7 @@ class SimulatedExchange(_MarketMixin):
         """
         ts = msg.ts
         if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
-            raise TimestampError(
-                f"{type(msg).__name__}.ts {ts!r} is not an int of ns at or after the exchange time {self._now}"
-            )
+            raise self._late(type(msg), ts)
         self._now = ts
         pending = self._pending
         if pending and pending[0][0] <= ts:
@@ -209,7 +207,7 @@ class SimulatedExchange(_MarketMixin):
             raise DataError(f"on_bar() takes a Bar, got {type(msg).__name__}")
         ts = msg.ts
         if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
-            raise TimestampError(f"Bar.ts {ts!r} is not an int of ns at or after the exchange time {self._now}")
+            raise self._late(Bar, ts)
         self._now = ts
         pending = self._pending
         if pending and pending[0][0] <= ts:
