@@ -18,6 +18,7 @@ from jtrader.model.events import (
     OrderFilled,
     OrderRejected,
     OrderTriggered,
+    ReplaceOrder,
     RiskStateChanged,
     SubmitOrder,
     to_record,
@@ -26,6 +27,7 @@ from jtrader.model.fixed import ATOM_DECIMALS, ATOMS_PER_UNIT, format_atoms, for
 from jtrader.model.instrument import Instrument
 from jtrader.model.messages import (
     Bar,
+    BarHistory,
     BookDelta,
     BookResync,
     BookSnapshot,
@@ -37,6 +39,7 @@ from jtrader.model.messages import (
     Trade,
     VenueNotice,
 )
+from jtrader.model.rules import STP_MODES, OrderRules
 from jtrader.model.timestamps import NS_PER_MS, NS_PER_S, NS_PER_US, check_ts, parse_rfc3339_ns
 
 __all__ = [
@@ -45,7 +48,9 @@ __all__ = [
     "NS_PER_MS",
     "NS_PER_S",
     "NS_PER_US",
+    "STP_MODES",
     "Bar",
+    "BarHistory",
     "BookDelta",
     "BookResync",
     "BookSnapshot",
@@ -66,11 +71,13 @@ __all__ = [
     "OrderExpired",
     "OrderFilled",
     "OrderRejected",
+    "OrderRules",
     "OrderStatus",
     "OrderTriggered",
     "OrderType",
     "Quote",
     "RejectReason",
+    "ReplaceOrder",
     "RiskStateChanged",
     "SequenceGap",
     "Side",

@@ -84,6 +84,10 @@ class RejectReason(StrEnum):
     DUPLICATE_ORDER_ID = "DUPLICATE_ORDER_ID"
     INVALID_ORDER = "INVALID_ORDER"  # a combination of fields that makes no sense
     UNKNOWN_ORDER = "UNKNOWN_ORDER"  # cancel of an order that is not open
+    REPLACE_CANCEL_FAILED = "REPLACE_CANCEL_FAILED"  # a replace whose cancel failed: the new order is refused
+    ABOVE_MAX_SIZE = "ABOVE_MAX_SIZE"  # venue LOT_SIZE/MARKET_LOT_SIZE maxQty, Coinbase base_max_size
+    ABOVE_MAX_NOTIONAL = "ABOVE_MAX_NOTIONAL"  # venue NOTIONAL maxNotional, Coinbase quote_max_size
+    PRICE_OUT_OF_RANGE = "PRICE_OUT_OF_RANGE"  # venue PRICE_FILTER minPrice/maxPrice
     # risk denials
     MAX_ORDER_SIZE = "MAX_ORDER_SIZE"
     MAX_ORDER_NOTIONAL = "MAX_ORDER_NOTIONAL"

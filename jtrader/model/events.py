@@ -30,6 +30,7 @@ __all__ = [
     "OrderFilled",
     "OrderRejected",
     "OrderTriggered",
+    "ReplaceOrder",
     "RiskStateChanged",
     "SubmitOrder",
     "builder",
@@ -80,7 +81,20 @@ class CancelAll:
     symbol: str | None = None
 
 
-Command = SubmitOrder | CancelOrder | CancelAll
+@dataclass(frozen=True, slots=True)
+class ReplaceOrder:
+    """Cancel ``order_id`` and submit ``new`` in its place, in one request (Binance ``cancelReplace``
+    with ``STOP_ON_FAILURE``, Coinbase edit): the venue processes the cancel first; if the cancel
+    fails (the order is no longer open), ``new`` is rejected with ``REPLACE_CANCEL_FAILED`` and
+    nothing else changes. ``ts`` equals ``new.ts``.
+    """
+
+    ts: int
+    order_id: str
+    new: SubmitOrder
+
+
+Command = SubmitOrder | CancelOrder | CancelAll | ReplaceOrder
 
 
 # -- order events --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from jtrader.errors import InstrumentError, OffGridError, ValueFormatError
 from jtrader.model.fixed import ATOM_DECIMALS, decimal_places, format_units, parse_units, parse_units_list
+from jtrader.model.rules import OrderRules
 
 __all__ = ["Instrument"]
 
@@ -39,6 +40,7 @@ class Instrument:
     ``symbol`` is the name the venue uses (``BTC-USD`` on Coinbase, ``BTCUSDT`` on Binance).
     ``min_size`` is in base units and ``min_notional`` in quote units, both decimal strings;
     ``min_size`` defaults to one lot and ``min_notional`` to zero (no minimum).
+    ``rules`` holds the venue's order filters (:class:`~jtrader.model.rules.OrderRules`), when known.
     """
 
     symbol: str
@@ -49,6 +51,8 @@ class Instrument:
     min_size: Decimal | str | None = None
     min_notional: Decimal | str = Decimal("0")
     venue: str = "sim"
+    #: the venue's order filters (step, min/max size, price range, notional, STP); None: only the grid
+    rules: OrderRules | None = None
     #: decimal places of ``price_tick`` (2 for 0.01)
     price_precision: int = field(init=False)
     #: decimal places of ``size_lot`` (8 for 0.00000001)

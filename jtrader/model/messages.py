@@ -14,6 +14,7 @@ from jtrader.model.enums import Side
 
 __all__ = [
     "Bar",
+    "BarHistory",
     "BookDelta",
     "BookResync",
     "BookSnapshot",
@@ -97,6 +98,19 @@ class Bar(NamedTuple):
     start: int
 
 
+class BarHistory(NamedTuple):
+    """Completed candles a venue sent as history (for example at subscribe time), oldest first.
+
+    History is not news: the engine keeps these bars for the strategy to read (``ctx.history``)
+    and never delivers them to ``on_bar``, never matches orders and never marks with them.
+    ``ts`` is the receive time of the frame that carried them.
+    """
+
+    ts: int
+    symbol: str
+    bars: tuple[Bar, ...]
+
+
 class Heartbeat(NamedTuple):
     """The venue says the connection is alive (no market change)."""
 
@@ -131,4 +145,6 @@ class VenueNotice(NamedTuple):
     message: str
 
 
-MarketMessage = BookSnapshot | BookDelta | Trade | Quote | Bar | Heartbeat | SequenceGap | BookResync | VenueNotice
+MarketMessage = (
+    BookSnapshot | BookDelta | Trade | Quote | Bar | BarHistory | Heartbeat | SequenceGap | BookResync | VenueNotice
+)
