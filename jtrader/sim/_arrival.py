@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 
-from jtrader.model import CancelAll, CancelOrder, CancelRejected, OrderType, RejectReason, SubmitOrder
+from jtrader.model import CancelAll, CancelOrder, CancelRejected, OrderType, RejectReason, ReplaceOrder, SubmitOrder
 from jtrader.model import TimeInForce as Tif
 from jtrader.sim._core import BUY, TAKER, TRIGGERED, _ExchangeCore, _SymbolState
 from jtrader.sim._validate import Rejection, check_fields, check_minimums
@@ -31,6 +31,8 @@ class _ArrivalMixin(_ExchangeCore):
                 self._arrive(cmd, t)
             elif kind is CancelOrder:
                 self._arrive_cancel(cmd, t)
+            elif kind is ReplaceOrder:
+                self._arrive_replace(cmd, t)
             else:
                 assert kind is CancelAll
                 self._arrive_cancel_all(cmd, t)
@@ -280,6 +282,18 @@ class _ArrivalMixin(_ExchangeCore):
             self._emit(t, CancelRejected, order_id, RejectReason.UNKNOWN_ORDER, f"no open order {cmd.order_id!r}")
             return
         self._cancel(self._states[order.symbol], order, t, "user")
+
+    def _arrive_replace(self, cmd: ReplaceOrder, t: int) -> None:
+        """Cancel-replace: cancel ``cmd.order_id``, then the new order arrives; if the cancel fails, refuse both."""
+        new = cmd.new
+        order = self._orders.get(cmd.order_id) if type(cmd.order_id) is str else None
+        if order is None:
+            order_id = cmd.order_id if type(cmd.order_id) is str else ""
+            self._emit(t, CancelRejected, order_id, RejectReason.UNKNOWN_ORDER, f"no open order {cmd.order_id!r}")
+            self._reject(new, t, RejectReason.REPLACE_CANCEL_FAILED, f"order {cmd.order_id!r} to replace is not open")
+            return
+        self._cancel(self._states[order.symbol], order, t, "replaced")
+        self._arrive(new, t)
 
     def _arrive_cancel_all(self, cmd: CancelAll, t: int) -> None:
         """Cancel every open order (of ``cmd.symbol`` if given), in acceptance order. None open: no event."""

@@ -127,6 +127,8 @@ class _ExchangeCore:
         self._close_fill = bar_fill == "close"
         #: commands in flight: (arrival ns, sequence, command)
         self._pending: list[tuple[int, int, Any]] = []
+        #: arrival time of the last command sent: one connection delivers commands in send order
+        self._last_arrival = 0
         #: events not yet delivered, in delivery order: delivery times never decrease (one FIFO
         #: connection, see _emit), so a queue is enough; an event's ``ts`` is its delivery time
         self._outbox: deque[Any] = deque()

@@ -3,8 +3,9 @@
 Time is whatever the caller says: market messages carry their ``ts`` (local receive time, ns)
 and :meth:`SimulatedExchange.advance` moves the exchange to a given time. A command sent at
 ``cmd.ts`` reaches the matching engine at ``cmd.ts + entry latency`` (cancels: cancel
-latency); each event the engine produces at exchange time ``t`` is delivered at
-``t + response latency``. Same inputs in the same order give the same events, byte for byte.
+latency), but never before the command sent ahead of it: orders, cancels and replaces travel
+on one connection and the venue processes them in the order they were sent. Each event the
+engine produces at exchange time ``t`` is delivered at ``t + response latency``. Same inputs in the same order give the same events, byte for byte.
 Every fill assumption is listed in ``docs/fills.md``; the code that makes it says so in its
 docstring (``_arrival``, ``_resting``, ``_bars``, ``fees``, ``queue``, ``latency``).
 """
@@ -28,6 +29,7 @@ from jtrader.model import (
     Instrument,
     OrderEvent,
     Quote,
+    ReplaceOrder,
     SequenceGap,
     SubmitOrder,
     Trade,
@@ -103,10 +105,38 @@ class SimulatedExchange(_MarketMixin):
         if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:  # the exchange time is >= 2000
             ts = self._check_command_ts(ts, "SubmitOrder.ts")
         constant = self._constant
+        self._queue_command(ts + (constant.entry_ns if constant is not None else self._latency.entry()), cmd)
+
+    def replace(self, cmd: ReplaceOrder) -> None:
+        """Send a cancel-replace at ``cmd.ts`` (ns); it reaches the engine after the entry latency.
+
+        On arrival the open order ``cmd.order_id`` is canceled (``OrderCanceled(reason="replaced")``)
+        and ``cmd.new`` arrives in its place at the same instant, with a new queue position. When
+        the order is no longer open, the cancel fails (``CancelRejected(UNKNOWN_ORDER)``) and
+        ``cmd.new`` is rejected with ``REPLACE_CANCEL_FAILED``; nothing else changes (Binance
+        ``cancelReplace`` with ``STOP_ON_FAILURE``). Raises :class:`OrderError` when ``cmd`` is not a
+        ReplaceOrder of a SubmitOrder, :class:`TimestampError` as :meth:`submit` does.
+        """
+        if type(cmd) is not ReplaceOrder or type(cmd.new) is not SubmitOrder:
+            raise OrderError(f"replace() takes a ReplaceOrder of a SubmitOrder, got {cmd!r}")
+        ts = cmd.ts
+        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
+            ts = self._check_command_ts(ts, "ReplaceOrder.ts")
+        self._queue_command(ts + self._latency.entry(), cmd)
+
+    def _queue_command(self, arrival: int, cmd: Any) -> None:
+        """Put ``cmd`` in flight to arrive at ``arrival`` ns, never before the command sent before it.
+
+        One connection, first in first out: a cancel sent just before an order is processed
+        first even when the cancel leg is slower, as a venue processes one connection's requests
+        in order.
+        """
+        last = self._last_arrival
+        if arrival < last:  # noqa: PLR1730 - cheaper than max() on the order path
+            arrival = last
+        self._last_arrival = arrival
         self._seq += 1
-        heapq.heappush(
-            self._pending, (ts + (constant.entry_ns if constant is not None else self._latency.entry()), self._seq, cmd)
-        )
+        heapq.heappush(self._pending, (arrival, self._seq, cmd))
 
     def cancel(self, cmd: CancelOrder | CancelAll) -> None:
         """Send a cancel at ``cmd.ts`` (ns); it reaches the engine after the cancel latency.
@@ -121,11 +151,7 @@ class SimulatedExchange(_MarketMixin):
         if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
             ts = self._check_command_ts(ts, f"{type(cmd).__name__}.ts")
         constant = self._constant
-        self._seq += 1
-        heapq.heappush(
-            self._pending,
-            (ts + (constant.cancel_ns if constant is not None else self._latency.cancel()), self._seq, cmd),
-        )
+        self._queue_command(ts + (constant.cancel_ns if constant is not None else self._latency.cancel()), cmd)
 
     # -- time -------------------------------------------------------------------------------
     def advance(self, now: int) -> list[OrderEvent]:
