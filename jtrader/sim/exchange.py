@@ -5,7 +5,8 @@ and :meth:`SimulatedExchange.advance` moves the exchange to a given time. A comm
 ``cmd.ts`` reaches the matching engine at ``cmd.ts + entry latency`` (cancels: cancel
 latency), but never before the command sent ahead of it: orders, cancels and replaces travel
 on one connection and the venue processes them in the order they were sent. Each event the
-engine produces at exchange time ``t`` is delivered at ``t + response latency``. Same inputs in the same order give the same events, byte for byte.
+engine produces at exchange time ``t`` is delivered at ``t + response latency``. Same inputs
+in the same order give the same events, byte for byte.
 Every fill assumption is listed in ``docs/fills.md``; the code that makes it says so in its
 docstring (``_arrival``, ``_resting``, ``_bars``, ``fees``, ``queue``, ``latency``).
 """
