@@ -19,6 +19,7 @@ A rejected or denied *order* is never an exception: it is an event (see ``jtrade
     │   └── RecordingError          a recording file that cannot be read at all
     ├── BookError                   an order book operation that breaks the book's invariants
     ├── OrderError                  an order command built wrongly by code (not a venue rejection)
+    ├── StrategyError               a strategy callback raised (names strategy, callback, symbol, time)
     └── InvariantError              an internal invariant broke: a bug in jtrader
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "OffGridError",
     "OrderError",
     "RecordingError",
+    "StrategyError",
     "TimestampError",
     "UnknownInstrumentError",
     "ValueFormatError",
@@ -100,6 +102,22 @@ class BookError(JTraderError):
 
 class OrderError(JTraderError):
     """An order command was built wrongly by code (wrong types, missing price)."""
+
+
+class StrategyError(JTraderError):
+    """A strategy callback raised: the run stopped there and its results are incomplete.
+
+    The message names the strategy, the callback, the symbol (when the callback had one) and the
+    engine time; the strategy's own exception is chained as ``__cause__``. Attributes:
+    ``strategy``, ``callback``, ``symbol`` (or None) and ``ts`` (engine clock, ns).
+    """
+
+    def __init__(self, message: str, *, strategy: str, callback: str, symbol: str | None, ts: int) -> None:
+        super().__init__(message)
+        self.strategy = strategy
+        self.callback = callback
+        self.symbol = symbol
+        self.ts = ts
 
 
 class InvariantError(JTraderError):

@@ -5,7 +5,8 @@ Summary fields (money as exact decimal strings of the quote currency):
 ``bars, orders, fills, round_trips, final_equity, fees, return_pct, max_drawdown_pct, sharpe,
 elapsed_s`` plus ``symbol, strategy, params, fill, fee_bps, initial_cash, cash, position (base
 units), start, end (ISO 8601 UTC: first bar's open, last bar's close), first_bar, last_bar (ns,
-open times), interval_s, gaps, missing_bars, denials, rejections``.
+open times), interval_s, gaps, missing_bars, denials, rejections``, and ``denials_by_reason``,
+``rejections_by_reason`` (counts per reason code, keys sorted).
 
 ``sharpe`` is computed from the per-bar returns of equity, annualized by the number of bars in a
 365-day year at the median bar interval; 0 when undefined (see :func:`jtrader.backtest.metrics.sharpe`).
@@ -53,6 +54,8 @@ def summarize(result: BacktestResult, strategy_name: str, elapsed_s: float) -> d
         "round_trips": result.round_trips,
         "denials": run.denials,
         "rejections": run.rejections,
+        "denials_by_reason": dict(sorted(run.denials_by_reason.items())),
+        "rejections_by_reason": dict(sorted(run.rejections_by_reason.items())),
         "initial_cash": format_atoms(result.initial_cash),
         "final_equity": format_atoms(final),
         "cash": format_atoms(result.cash),

@@ -1,7 +1,9 @@
 """Run one strategy over a :class:`~jtrader.backtest.candles.CandleSeries` through the real core.
 
-The candles go through the same objects as replay and paper trading: ``Engine`` (clock, strategy,
-portfolio), the ``RiskManager`` when one is given, and the ``SimulatedExchange``, which fills:
+The candles go through the same objects as replay and paper trading, built by the one builder
+(:func:`jtrader.trading.build_engine`, with its default risk and emergency limits unless told
+otherwise, so ``ctx.kill`` works here too): ``Engine`` (clock, strategy, portfolio), the
+``RiskManager``, the ``EmergencyManager`` and the ``SimulatedExchange``, which fills:
 
 * market orders at the **next bar's open** (``fill="next-open"``, the default) or at the close of
   the bar during which they were sent (``fill="close"``);
@@ -19,13 +21,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
 from operator import add, mul
-from typing import Any
 
 from jtrader.backtest.candles import CandleSeries
 from jtrader.errors import ConfigError
 from jtrader.model import Instrument, OrderFilled, Side
-from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
-from jtrader.trading import Engine, Portfolio, RunResult, Strategy
+from jtrader.risk import EmergencyHooks, RiskGate
+from jtrader.trading import EngineSettings, Portfolio, RunResult, Strategy, build_engine
 
 __all__ = ["FILL_MODES", "BacktestResult", "count_round_trips", "equity_curve", "run_backtest"]
 
@@ -97,12 +98,17 @@ def run_backtest(
     cash: int,
     fee_bps: str | Decimal = "10",
     fill: str = "next-open",
-    risk: Any = None,
+    risk: RiskGate | None = None,
+    emergency: EmergencyHooks | None = None,
     record_events: bool = True,
 ) -> BacktestResult:
     """Run ``strategy`` on ``series`` with ``cash`` quote atoms; a fresh exchange and portfolio each time.
 
-    ``risk`` is a ``RiskManager`` (or None for none). Raises :class:`ConfigError` for a bad
+    ``fee_bps`` is charged to makers and takers alike; latency is zero (a candle has no
+    sub-bar timing). ``risk`` and ``emergency`` replace the default managers
+    (:data:`~jtrader.trading.DEFAULT_RISK_LIMITS`, :data:`~jtrader.trading.DEFAULT_EMERGENCY_LIMITS`),
+    the same defaults ``jtrader backtest`` and every other mode use; pass
+    ``risk=PassThroughGate()`` for no pre-trade limits. Raises :class:`ConfigError` for a bad
     ``fill`` or ``fee_bps``.
     """
     if fill not in FILL_MODES:
@@ -111,13 +117,10 @@ def run_backtest(
     instrument = series.instrument
     quote = instrument.quote
     balances = {quote: cash}
-    fees = FeeModel(maker_bps=fee, taker_bps=fee)
-    exchange = SimulatedExchange(
-        [instrument], balances=dict(balances), fees=fees, latency=ConstantLatency(0, 0), bar_fill=FILL_MODES[fill]
-    )
+    settings = EngineSettings(maker_bps=fee, taker_bps=fee, bar_fill=FILL_MODES[fill], record_events=record_events)
     portfolio = _JournalPortfolio([instrument], dict(balances))
-    engine = Engine(
-        [instrument], strategy, exchange=exchange, portfolio=portfolio, risk=risk, record_events=record_events
+    engine = build_engine(
+        [instrument], strategy, balances, settings, risk=risk, emergency=emergency, portfolio=portfolio
     )
     portfolio.run = engine.result
     symbol = instrument.symbol

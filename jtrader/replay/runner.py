@@ -39,10 +39,16 @@ from jtrader.model import (
 )
 from jtrader.recording import open_source
 from jtrader.replay.source import Pacer, RecordCounts, messages_from_records, observed
-from jtrader.risk import EmergencyLimits, EmergencyManager, RiskLimits, RiskManager
-from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
-from jtrader.trading import Engine, Portfolio, Strategy
-from jtrader.trading.report import events_to_records
+from jtrader.risk import EmergencyLimits, RiskLimits
+from jtrader.trading import (
+    DEFAULT_EMERGENCY_LIMITS,
+    DEFAULT_RISK_LIMITS,
+    Engine,
+    EngineSettings,
+    Strategy,
+    build_engine,
+    events_to_records,
+)
 from jtrader.venues import BinanceAdapter, BookTickerCheck, CoinbaseAdapter
 
 __all__ = [
@@ -77,9 +83,9 @@ class ReplayConfig:
     taker_bps: str = "0"
     entry_latency_ns: int = 50_000_000
     response_latency_ns: int = 50_000_000
-    #: pre-trade limits; the default is what a careful live account would set (see ``default_risk_limits``)
+    #: pre-trade limits; None: the defaults every mode shares (:data:`jtrader.trading.DEFAULT_RISK_LIMITS`)
     risk_limits: RiskLimits | None = None
-    #: emergency triggers; the default halts on a crossed book or a run of rejections
+    #: emergency triggers; None: :data:`jtrader.trading.DEFAULT_EMERGENCY_LIMITS`
     emergency_limits: EmergencyLimits | None = None
     record_events: bool = True
     sleep: Callable[[float], None] = field(default=time.sleep)
@@ -95,18 +101,13 @@ class ReplayOutcome:
 
 
 def default_risk_limits() -> RiskLimits:
-    """Replay's pre-trade limits: a 5% fat-finger band around the mid, at most 200 open orders,
-    and 30 orders per second with bursts of 60 (Coinbase's private REST limit is 30 requests/s)."""
-    return RiskLimits(price_band_bps=500, max_open_orders=200, orders_per_second=30, burst=60)
+    """The pre-trade limits of every mode (:data:`jtrader.trading.DEFAULT_RISK_LIMITS`)."""
+    return DEFAULT_RISK_LIMITS
 
 
 def default_emergency_limits() -> EmergencyLimits:
-    """Replay's emergency triggers: halt on a crossed book or on 100 rejections/denials in a row.
-
-    Stale data is not a default trigger in replay: a quiet product (no update for minutes) is
-    normal in a recording, and the venue's own heartbeats are per connection, not per product.
-    """
-    return EmergencyLimits(halt_on_crossed_book=True, max_consecutive_rejections=100)
+    """The emergency triggers of every mode (:data:`jtrader.trading.DEFAULT_EMERGENCY_LIMITS`)."""
+    return DEFAULT_EMERGENCY_LIMITS
 
 
 def _make_adapter(venue: str) -> Any:
@@ -180,29 +181,21 @@ class _Replay:
             return ReplayOutcome(self.summary(), [])
         cash = to_atoms(config.cash, "cash")
         balances = {quote: cash for quote in sorted({inst.quote for inst in instruments})}
-        exchange = SimulatedExchange(
-            instruments,
-            balances=balances,
-            fees=FeeModel(maker_bps=config.maker_bps, taker_bps=config.taker_bps),
-            latency=ConstantLatency(entry_ns=config.entry_latency_ns, response_ns=config.response_latency_ns),
-        )
-        for inst in instruments:
-            self.books[inst.symbol] = exchange.book(inst.symbol)
-        portfolio = Portfolio(instruments, dict(balances))
-        strategy = config.strategy if config.strategy is not None else Strategy()
-        risk = RiskManager(config.risk_limits if config.risk_limits is not None else default_risk_limits())
-        emergency = EmergencyManager(
-            config.emergency_limits if config.emergency_limits is not None else default_emergency_limits()
-        )
-        engine = Engine(
-            instruments,
-            strategy,
-            exchange,
-            portfolio,
-            risk=risk,
-            emergency=emergency,
+        settings = EngineSettings(
+            maker_bps=config.maker_bps,
+            taker_bps=config.taker_bps,
+            entry_latency_ns=config.entry_latency_ns,
+            response_latency_ns=config.response_latency_ns,
+            risk_limits=config.risk_limits if config.risk_limits is not None else DEFAULT_RISK_LIMITS,
+            emergency_limits=(
+                config.emergency_limits if config.emergency_limits is not None else DEFAULT_EMERGENCY_LIMITS
+            ),
             record_events=config.record_events,
         )
+        strategy = config.strategy if config.strategy is not None else Strategy()
+        engine = build_engine(instruments, strategy, balances, settings)
+        for inst in instruments:
+            self.books[inst.symbol] = engine.exchange.book(inst.symbol)
         self.engine = engine
         pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
         messages: Iterator[MarketMessage] = itertools.chain(buffered, stream)
@@ -275,6 +268,8 @@ class _Replay:
             "fills": result.fills,
             "denials": result.denials,
             "rejections": result.rejections,
+            "denials_by_reason": dict(sorted(result.denials_by_reason.items())),
+            "rejections_by_reason": dict(sorted(result.rejections_by_reason.items())),
             "final_equity": equity[main_quote],
             "equity_currency": main_quote,
             "equity": equity,

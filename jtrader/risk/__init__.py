@@ -1,9 +1,30 @@
-"""Risk: the RiskManager (pre-trade checks, rate limit, trading state) and the EmergencyManager
-(triggers, kill switch, halt-cancel-flatten-verify). Sizes in lots, money in atoms, time in ns.
+"""Risk: the RiskManager (pre-trade checks, rate limit, trading state), the EmergencyManager
+(triggers, kill switch, halt-cancel-flatten-verify), and the ports through which the trading core
+hands them a read-only account and a few actions. Sizes in lots, money in atoms, time in ns.
+
+This layer sits below ``jtrader.trading``: it never imports the engine.
 """
 
 from jtrader.risk.emergency import NS_PER_DAY, EmergencyManager
+from jtrader.risk.gate import PassThroughGate, StatefulGate, market_reference, reduces
 from jtrader.risk.limits import EmergencyLimits, RiskLimits
 from jtrader.risk.manager import RiskManager
+from jtrader.risk.ports import AccountView, BookReader, Denial, EmergencyActions, EmergencyHooks, RiskGate
 
-__all__ = ["NS_PER_DAY", "EmergencyLimits", "EmergencyManager", "RiskLimits", "RiskManager"]
+__all__ = [
+    "NS_PER_DAY",
+    "AccountView",
+    "BookReader",
+    "Denial",
+    "EmergencyActions",
+    "EmergencyHooks",
+    "EmergencyLimits",
+    "EmergencyManager",
+    "PassThroughGate",
+    "RiskGate",
+    "RiskLimits",
+    "RiskManager",
+    "StatefulGate",
+    "market_reference",
+    "reduces",
+]

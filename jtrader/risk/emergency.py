@@ -19,12 +19,19 @@ On the first trigger, at the engine clock, every step is an event in the run's o
 
 Later triggers are ignored: the procedure runs once per run. Equity checks cost one
 portfolio valuation per message only while a position is open, after a fill, or when a new
-UTC day starts; otherwise a message costs a few comparisons.
+UTC day starts; otherwise a message costs a few comparisons. With no message-driven trigger
+configured (:attr:`EmergencyManager.watching` is False) the engine calls
+:meth:`~EmergencyManager.on_message` only for book messages when the crossed-book trigger is on
+and for status messages (resync, gap), until a flatten retry is due.
+
+The manager reads the run through an :class:`~jtrader.risk.ports.AccountView` and acts through
+an :class:`~jtrader.risk.ports.EmergencyActions` port: it never sees the engine. It halts
+whatever risk gate the run has (the state belongs to the gate protocol).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jtrader.errors import ConfigError
 from jtrader.model import (
@@ -40,19 +47,13 @@ from jtrader.model import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
-    OrderType,
     Quote,
     SequenceGap,
     Side,
-    SubmitOrder,
     Trade,
-    TradingState,
 )
 from jtrader.risk.limits import EmergencyLimits
-from jtrader.risk.manager import RiskManager
-
-if TYPE_CHECKING:
-    from jtrader.trading import Engine
+from jtrader.risk.ports import AccountView, EmergencyActions
 
 __all__ = ["NS_PER_DAY", "EmergencyManager"]
 
@@ -67,7 +68,8 @@ class EmergencyManager:
 
     def __init__(self, limits: EmergencyLimits | None = None) -> None:
         self.limits = limits if limits is not None else EmergencyLimits()
-        self._engine: Engine | None = None
+        self._account: AccountView | None = None
+        self._actions: EmergencyActions | None = None
         #: name of the trigger that fired, None while all is well
         self.triggered: str | None = None
         self.attempts = 0
@@ -87,37 +89,39 @@ class EmergencyManager:
             or limits.daily_loss is not None
         )
         self._currency = limits.equity_currency
+        #: whether :meth:`on_message` has something to check on every message (stale data, equity,
+        #: a flatten retry); book messages are also checked when ``watching_books``
+        self.watching = self._equity_checks or limits.stale_after_ns is not None
+        self.watching_books = limits.halt_on_crossed_book
 
     # -- wiring -----------------------------------------------------------------------------
-    def bind(self, engine: Engine) -> None:
-        """Attach to the engine (called by its constructor)."""
-        self._engine = engine
+    def bind(self, account: AccountView, actions: EmergencyActions) -> None:
+        """Attach to the run's account view and actions port (called once by the engine)."""
+        self._account = account
+        self._actions = actions
         if self._currency is None:
-            self._currency = next(iter(engine.instruments.values())).quote
+            self._currency = next(iter(account.instruments.values())).quote
 
-    def default_risk(self) -> RiskManager:
-        """The risk manager an engine gets when it has an emergency manager but no risk manager."""
-        return RiskManager()
-
-    def _bound(self) -> Engine:
-        if self._engine is None:
-            raise ConfigError("this EmergencyManager is not attached to an Engine")
-        return self._engine
+    def _bound(self) -> tuple[AccountView, EmergencyActions]:
+        if self._account is None or self._actions is None:
+            raise ConfigError("this EmergencyManager is not attached to an engine")
+        return self._account, self._actions
 
     # -- per message and per event ----------------------------------------------------------
     def on_message(self, msg: Any) -> None:
         """Check the message-driven triggers (called by the engine after marks are updated)."""
-        engine = self._engine
-        if engine is None:
+        account = self._account
+        if account is None:
             return
         if self.triggered is not None:
             if self._retry_due:
                 self._retry_due = False
+                self.watching = False  # nothing else to watch once triggered
                 self._flatten()
             return
         limits = self.limits
         kind = type(msg)
-        now = engine.clock.now
+        now = account.now
         stale = limits.stale_after_ns
         if stale is not None:
             last_seen = self._last_seen
@@ -132,7 +136,7 @@ class EmergencyManager:
                     self.trigger("stale_data", f"{symbol}: no market data for {now - seen} ns")
                     return
         if limits.halt_on_crossed_book and kind in _BOOK:
-            book = engine.exchange.book(msg.symbol)
+            book = account.book(msg.symbol)
             if book.crossed:
                 self.trigger("crossed_book", f"{msg.symbol}: bid {book.best_bid} >= ask {book.best_ask}")
                 return
@@ -140,16 +144,15 @@ class EmergencyManager:
             what = msg.symbol if kind is BookResync else ",".join(msg.symbols) or msg.connection
             self.trigger("book_resync", f"{kind.__name__} {what}")
             return
-        if self._equity_checks:
-            portfolio = engine.portfolio
-            if portfolio.open_positions or portfolio.fill_count != self._fills_seen or now >= self._next_day_ns:
-                self._check_equity(now)
+        if self._equity_checks and (
+            account.open_positions or account.fill_count != self._fills_seen or now >= self._next_day_ns
+        ):
+            self._check_equity(now)
 
     def _check_equity(self, now: int) -> None:
-        engine = self._bound()
-        portfolio = engine.portfolio
-        self._fills_seen = portfolio.fill_count
-        equity = portfolio.equity(self._currency or "")
+        account, actions = self._bound()
+        self._fills_seen = account.fill_count
+        equity = account.equity(self._currency or "")
         limits = self.limits
         if now >= self._next_day_ns:
             self._next_day_ns = (now // NS_PER_DAY + 1) * NS_PER_DAY
@@ -169,21 +172,22 @@ class EmergencyManager:
                 return
             soft = limits.reduce_at_drawdown_bps
             if soft is not None and drawdown * 10_000 >= soft * peak:
-                risk = engine.risk
-                if risk.state is TradingState.ACTIVE and isinstance(risk, RiskManager):
-                    risk.set_state(TradingState.REDUCING, f"drawdown {drawdown} atoms from the peak {peak}")
+                actions.reduce(f"drawdown {drawdown} atoms from the peak {peak}")
 
     def on_event(self, event: Any) -> None:
         """Count rejections and follow the flatten orders (called by the engine for every order event)."""
         kind = type(event)
-        order_id = getattr(event, "order_id", None)
-        if order_id in self._flatten_ids:
-            done = kind in (OrderRejected, OrderExpired, OrderCanceled) or (kind is OrderFilled and event.leaves <= 0)
-            if done:
-                self._flatten_ids.discard(order_id)
-                if not self._flatten_ids:
-                    self._verify()
-            return
+        if self._flatten_ids:
+            order_id = getattr(event, "order_id", None)
+            if order_id in self._flatten_ids:
+                done = kind in (OrderRejected, OrderExpired, OrderCanceled) or (
+                    kind is OrderFilled and event.leaves <= 0
+                )
+                if done:
+                    self._flatten_ids.discard(order_id)
+                    if not self._flatten_ids:
+                        self._verify()
+                return
         if kind is OrderRejected or kind is OrderDenied:
             self._rejections += 1
             limit = self.limits.max_consecutive_rejections
@@ -199,64 +203,57 @@ class EmergencyManager:
 
     def trigger(self, name: str, detail: str = "") -> bool:
         """Run the emergency procedure for trigger ``name`` at the engine clock. False if it already ran."""
-        engine = self._bound()
+        account, actions = self._bound()
         if self.triggered is not None:
             return False
         self.triggered = name
-        engine.result.emergency_triggers.append(name)
-        now = engine.clock.now
-        engine.emit(EmergencyAction(now, "trigger", name, detail))
-        risk = engine.risk
-        if isinstance(risk, RiskManager):
-            risk.set_state(TradingState.HALTED, f"emergency: {name}")
-        engine.emit(EmergencyAction(now, "halt", name, "new orders are denied; cancels pass"))
-        open_orders = engine.tracker.list()
-        engine.cancel_all()
-        engine.emit(EmergencyAction(now, "cancel_all", name, f"{len(open_orders)} open orders"))
+        now = account.now
+        actions.emit(EmergencyAction(now, "trigger", name, detail))
+        actions.halt(f"emergency: {name}")
+        actions.emit(EmergencyAction(now, "halt", name, "new orders are denied; cancels pass"))
+        open_orders = account.open_order_count()
+        actions.cancel_all()
+        actions.emit(EmergencyAction(now, "cancel_all", name, f"{open_orders} open orders"))
         if self.limits.flatten:
             self._flatten()
         return True
 
     def _flatten(self) -> None:
-        engine = self._bound()
+        account, actions = self._bound()
         name = self.triggered or ""
-        now = engine.clock.now
+        now = account.now
         self.attempts += 1
         sent = []
-        for symbol, inst in engine.instruments.items():
-            position = engine.portfolio.position(symbol)
+        for symbol, inst in account.instruments.items():
+            position = account.position(symbol)
             if position == 0:
                 continue
             side = Side.SELL if position > 0 else Side.BUY
-            cmd = SubmitOrder(
-                now, engine.new_order_id(), symbol, side, OrderType.MARKET, abs(position), tag="emergency"
-            )
-            self._flatten_ids.add(cmd.order_id)
-            sent.append(f"{cmd.order_id} {side.value} {inst.lots_to_size(abs(position))} {symbol}")
-            engine.send(cmd)
+            order_id = actions.send_unchecked(symbol, side, abs(position), "emergency")
+            self._flatten_ids.add(order_id)
+            sent.append(f"{order_id} {side.value} {inst.lots_to_size(abs(position))} {symbol}")
         detail = "; ".join(sent) if sent else "no position"
-        engine.emit(EmergencyAction(now, "flatten", name, f"attempt {self.attempts}: {detail}"))
+        actions.emit(EmergencyAction(now, "flatten", name, f"attempt {self.attempts}: {detail}"))
         if not sent:
             self._verify()
 
     def _verify(self) -> None:
-        engine = self._bound()
-        now = engine.clock.now
+        account, actions = self._bound()
+        now = account.now
         name = self.triggered or ""
-        left = [
-            f"{symbol} {engine.instruments[symbol].lots_to_size(pos)}"
-            for symbol, pos in engine.portfolio.positions().items()
-        ]
+        instruments = account.instruments
+        left = [f"{symbol} {instruments[symbol].lots_to_size(pos)}" for symbol, pos in account.positions().items()]
         if not left:
             self.flat = True
-            engine.emit(EmergencyAction(now, "verify_flat", name, "flat"))
+            actions.emit(EmergencyAction(now, "verify_flat", name, "flat"))
             return
         self.flat = False
         if self.attempts < self.limits.flatten_attempts:
             self._retry_due = True
-            engine.emit(EmergencyAction(now, "verify_flat", name, f"not flat: {', '.join(left)}; retrying"))
+            self.watching = True
+            actions.emit(EmergencyAction(now, "verify_flat", name, f"not flat: {', '.join(left)}; retrying"))
         else:
-            engine.emit(EmergencyAction(now, "verify_flat", name, f"not flat: {', '.join(left)}; giving up"))
+            actions.emit(EmergencyAction(now, "verify_flat", name, f"not flat: {', '.join(left)}; giving up"))
 
     def __repr__(self) -> str:
         return f"EmergencyManager(triggered={self.triggered!r}, limits={self.limits})"

@@ -1,4 +1,4 @@
-"""The risk manager: the only road from a strategy to the exchange.
+"""The risk manager: the only road from a strategy to the execution.
 
 Every new order is checked, in this order, and the first failing check denies it with a
 :class:`~jtrader.model.RejectReason` (the engine turns it into an ``OrderDenied`` event; no
@@ -14,7 +14,22 @@ state changes on a denial, not even the rate bucket):
 4. the order rate: a token bucket refilled on the engine clock (``RATE_LIMIT``).
 
 Cancels are never checked: they pass in every state. An order for a symbol the run does not
-know is let through so that the exchange rejects it (``UNKNOWN_INSTRUMENT``).
+know is let through so that the exchange rejects it (``UNKNOWN_INSTRUMENT``). A
+:class:`~jtrader.model.ReplaceOrder` is checked as its new order, with the replaced order
+counted as gone (it is one request: one token of the rate).
+
+**Projection: the account as the venue will see it when the order arrives.** A venue processes
+one connection's requests in order, so a cancel sent before an order is processed before it.
+The balance, open-order and position checks therefore read the account view's ``*_on_arrival``
+figures: the balance from *delivered* fills, minus what every open order locks, except the
+orders with a cancel in flight and the order a replace releases; orders sent and not yet
+acknowledged already count. What an order locks, fees excluded (the exchange rejects an order
+whose fees do not fit): a priced BUY its limit (or stop) price times the lots still open, a
+quote-sized market BUY its ``quote_size``, a market BUY by size the touch (else the mark) at
+sending times its size, a SELL its base lots (a reduce-only SELL nothing). When the cancel in
+flight then fails (the order filled meanwhile), the exchange rejects the new order as a real one
+would; a fill still travelling back to the strategy is not counted (the strategy does not know it
+yet, and neither does this check).
 
 The reference price of an order (for notional, balance and minimums) is its limit price
 (LIMIT, STOP_LIMIT), its stop price (STOP), else for a MARKET order the opposite touch of the
@@ -24,87 +39,73 @@ checks are skipped (the exchange rejects a market order it cannot fill with ``NO
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from jtrader.model import OrderType, RejectReason, RiskStateChanged, Side, SubmitOrder, TradingState
+from jtrader.model import OrderType, RejectReason, ReplaceOrder, Side, SubmitOrder, TradingState
+from jtrader.risk.gate import StatefulGate, market_reference
 from jtrader.risk.limits import RiskLimits
-
-if TYPE_CHECKING:
-    from jtrader.trading import Engine
+from jtrader.risk.ports import AccountView, Denial
 
 __all__ = ["RiskManager"]
 
 #: units of the token bucket per order: 1e9 ns x 1000 (rates are kept in milli-orders per second)
 _TOKEN = 1_000_000_000_000
 
-Denial = tuple[RejectReason, str]
 
-
-class RiskManager:
+class RiskManager(StatefulGate):
     """Pre-trade checks and the trading state (ACTIVE, REDUCING, HALTED). See the module docstring."""
 
     def __init__(self, limits: RiskLimits | None = None, state: TradingState = TradingState.ACTIVE) -> None:
+        super().__init__(state)
         self.limits = limits if limits is not None else RiskLimits()
-        self.state = TradingState(state)
-        self._engine: Engine | None = None
         self._rate = self.limits.rate_milli()
         self._capacity = self.limits.burst_tokens() * _TOKEN
         self._tokens = self._capacity
         self._last_refill: int | None = None
         #: denials per reason code (for reports)
         self.denials: dict[str, int] = {}
-        #: the exchange's book per symbol (one object per instrument for the whole run)
-        self._books: dict[str, Any] = {}
-        #: whether ``limits`` sets any optional limit, computed for the limits object seen last
-        self._limits_seen: RiskLimits | None = None
-        self._optional = True
 
-    def bind(self, engine: Engine) -> None:
-        """Attach to the engine (called by its constructor)."""
-        self._engine = engine
+    @property
+    def limits(self) -> RiskLimits:
+        """The limits in force; a new value applies from the next order (the rate bucket keeps its own)."""
+        return self._limits
 
-    def _bound(self) -> Engine:
-        if self._engine is None:
-            from jtrader.errors import ConfigError
-
-            raise ConfigError("this RiskManager is not attached to an Engine")
-        return self._engine
-
-    # -- state ------------------------------------------------------------------------------
-    def set_state(self, new: TradingState, reason: str) -> bool:
-        """Move to ``new`` and emit :class:`RiskStateChanged` at the engine clock. False when already there."""
-        new = TradingState(new)
-        if new is self.state:
-            return False
-        engine = self._bound()
-        old, self.state = self.state, new
-        engine.emit(RiskStateChanged(engine.clock.now, old, new, reason))
-        return True
+    @limits.setter
+    def limits(self, limits: RiskLimits) -> None:
+        self._limits = limits
+        #: whether any optional limit is set (most runs skip that whole block)
+        self._optional = any(
+            value is not None
+            for value in (
+                limits.max_order_size_lots,
+                limits.max_order_notional,
+                limits.max_position_lots,
+                limits.max_open_orders,
+                limits.price_band_bps,
+            )
+        )
 
     # -- checks -----------------------------------------------------------------------------
-    def check(self, cmd: SubmitOrder) -> Denial | None:
+    def check(self, cmd: SubmitOrder | ReplaceOrder) -> Denial | None:
         """None when ``cmd`` may go to the exchange, else ``(reason, message)``."""
-        engine = self._engine
-        if engine is None:
-            self._bound()
-        denial = self._check(engine, cmd)  # type: ignore[arg-type]
+        account, _ = self._bound()
+        if type(cmd) is ReplaceOrder:
+            denial = self._check(account, cmd.new, cmd.order_id)
+        else:
+            denial = self._check(account, cmd, None)  # type: ignore[arg-type]
         if denial is not None:
             key = denial[0].value
             self.denials[key] = self.denials.get(key, 0) + 1
         return denial
 
-    def _check(self, engine: Engine, cmd: SubmitOrder) -> Denial | None:
-        state = self.state
-        if state is _HALTED:
-            return RejectReason.HALTED, "trading is halted: only cancels pass"
+    def _check(self, account: AccountView, cmd: SubmitOrder, releasing: str | None) -> Denial | None:
+        denial = self.check_state(cmd)
+        if denial is not None:
+            return denial
         symbol = cmd.symbol
-        inst = engine.instruments.get(symbol)
+        inst = account.instruments.get(symbol)
         if inst is None:
             return None
-        position = engine.portfolio.position(symbol)
-        if state is _REDUCING and not self._reduces(cmd, position):
-            return RejectReason.REDUCING_ONLY, f"reducing: only orders that shrink the position of {position} lots pass"
-        if self.limits.deny_while_resyncing and symbol in engine.resyncing:
+        limits = self.limits
+        if limits.deny_while_resyncing and account.resyncing(symbol):
             return RejectReason.BOOK_RESYNCING, f"the book of {symbol} awaits a resync snapshot"
         kind = cmd.order_type
         if kind is _LIMIT or kind is _STOP_LIMIT:
@@ -112,29 +113,16 @@ class RiskManager:
         elif kind is _STOP:
             ref = cmd.stop_price
         else:
-            ref = self._market_reference(engine, cmd)
+            ref = market_reference(account, symbol, cmd.side)
         size = cmd.size
         quote_size = cmd.quote_size
         if quote_size is not None and size == 0 and ref:
             size = quote_size // (ref * inst.atoms_per_tick_lot)
             notional: int | None = quote_size
         else:
-            notional = None if ref is None else ref * size * inst.atoms_per_tick_lot  # inst.notional_atoms
-        limits = self.limits
-        if limits is not self._limits_seen:
-            self._limits_seen = limits
-            self._optional = any(
-                value is not None
-                for value in (
-                    limits.max_order_size_lots,
-                    limits.max_order_notional,
-                    limits.max_position_lots,
-                    limits.max_open_orders,
-                    limits.price_band_bps,
-                )
-            )
+            notional = None if ref is None else inst.notional_atoms(ref, size)
         if self._optional:
-            denial = self._check_limits(engine, cmd, size, notional, position)
+            denial = self._check_limits(account, cmd, size, notional, releasing)
             if denial is not None:
                 return denial
         if limits.check_venue_minimums:
@@ -146,41 +134,21 @@ class RiskManager:
                 )
         if limits.check_balance and size > 0:
             if cmd.side is _BUY:
-                if notional is not None:
-                    free = engine.free_balance(inst.quote)
-                    if notional > free:
-                        return RejectReason.INSUFFICIENT_BALANCE, f"needs {notional} {inst.quote} atoms, {free} free"
+                currency, need = inst.quote, notional
+            elif not cmd.reduce_only:
+                currency, need = inst.base, inst.base_atoms(size)
             else:
-                need = size * inst.atoms_per_lot  # inst.base_atoms(size)
-                free = engine.free_balance(inst.base)
+                currency, need = inst.base, None  # the exchange clips a reduce-only sell to the holdings
+            if need is not None:
+                free = account.free_on_arrival(currency, releasing)
                 if need > free:
-                    return RejectReason.INSUFFICIENT_BALANCE, f"needs {need} {inst.base} atoms, {free} free"
+                    return RejectReason.INSUFFICIENT_BALANCE, f"needs {need} {currency} atoms, {free} free on arrival"
         if self._rate is None:
             return None
-        return self._take_token(engine.clock.now)
-
-    @staticmethod
-    def _reduces(cmd: SubmitOrder, position: int) -> bool:
-        if position > 0:
-            return cmd.side is Side.SELL and 0 < cmd.size <= position
-        if position < 0:
-            return cmd.side is Side.BUY and 0 < cmd.size <= -position
-        return False
-
-    def _market_reference(self, engine: Engine, cmd: SubmitOrder) -> int | None:
-        """A MARKET order's reference price: the opposite touch, else the mark (rounded up), else None."""
-        symbol = cmd.symbol
-        book = self._books.get(symbol)
-        if book is None:  # the exchange keeps one book object per instrument for the whole run
-            book = self._books[symbol] = engine.exchange.book(symbol)
-        touch = book.best_ask if cmd.side is _BUY else book.best_bid
-        if touch is not None:
-            return touch
-        mark = engine.portfolio.marks_x2.get(symbol)
-        return None if mark is None else (mark + 1) // 2
+        return self._take_token(account.now)
 
     def _check_limits(
-        self, engine: Engine, cmd: SubmitOrder, size: int, notional: int | None, position: int
+        self, account: AccountView, cmd: SubmitOrder, size: int, notional: int | None, releasing: str | None
     ) -> Denial | None:
         """The optional limits (size, notional, position, open orders, price band), in that order."""
         limits = self.limits
@@ -196,14 +164,17 @@ class RiskManager:
         if max_pos is not None and type(max_pos) is dict:
             max_pos = max_pos.get(symbol)
         if max_pos is not None:
-            sign = cmd.side.sign
-            projected = position + sign * (size + engine.tracker.open_exposure(symbol, cmd.side))
+            position = account.position(symbol)
+            open_lots = account.exposure_on_arrival(symbol, cmd.side, releasing)
+            projected = position + cmd.side.sign * (size + open_lots)
             if abs(projected) > max_pos and abs(projected) > abs(position):
                 return RejectReason.MAX_POSITION, f"position would reach {projected} lots, max {max_pos}"
-        if limits.max_open_orders is not None and len(engine.tracker) >= limits.max_open_orders:
-            return RejectReason.MAX_OPEN_ORDERS, f"{len(engine.tracker)} open orders, max {limits.max_open_orders}"
+        if limits.max_open_orders is not None:
+            count = account.open_orders_on_arrival(releasing)
+            if count >= limits.max_open_orders:
+                return RejectReason.MAX_OPEN_ORDERS, f"{count} open orders, max {limits.max_open_orders}"
         if limits.price_band_bps is not None and cmd.price is not None and cmd.order_type in _PRICED:
-            mid_x2 = engine.mid_x2(symbol)
+            mid_x2 = account.mid_x2(symbol)
             if mid_x2:
                 distance = abs(2 * cmd.price - mid_x2)
                 if distance * 10_000 > limits.price_band_bps * mid_x2:
@@ -233,5 +204,4 @@ class RiskManager:
 
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _LIMIT, _STOP, _STOP_LIMIT = OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT
-_HALTED, _REDUCING = TradingState.HALTED, TradingState.REDUCING
 _BUY = Side.BUY

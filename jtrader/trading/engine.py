@@ -6,84 +6,85 @@ Per message ``msg`` (``ts = msg.ts``, local receive time in ns):
    receive times in real recordings can step back slightly) is processed at the current clock,
    with its ``ts`` replaced by the clock's, and counted in :attr:`RunResult.late`;
 2. messages for a symbol the engine was not given are skipped and counted (``unknown``);
-3. the simulated exchange processes commands that arrived by ``ts`` and applies the message
-   (``exchange.on_market``), then returns the events due by ``ts`` (``exchange.advance``);
+3. the execution processes commands that arrived by ``ts`` and applies the message, then
+   returns the events due by ``ts``;
 4. each event goes to the order tracker and the portfolio, is recorded, goes to the emergency
-   manager, then to ``strategy.on_order_event``;
-5. the instrument's mark moves (bar close; mid of a two-sided book; last trade while the book
-   has no two sides; mid of a quote);
+   manager, then to ``strategy.on_order_event`` (:class:`~jtrader.trading.delivery.Delivery`);
+5. the instrument's mark moves (see :mod:`jtrader.trading.dispatch`);
 6. the emergency manager checks its triggers (stale data, crossed book, resync, drawdown,
    daily loss) and may run its procedure;
 7. the strategy sees the message (``on_bar``, ``on_book``, ``on_trade``, ``on_quote``).
 
-Commands a strategy issues inside any callback go through the risk manager at the current
-clock and, if they pass, to ``exchange.submit``/``exchange.cancel`` right away. Denials,
-risk state changes and emergency steps are recorded when they happen and delivered to the
-strategy right after the callback that caused them returns (never re-entrantly). Exchange
+Commands a strategy issues inside any callback go through the risk gate at the current clock
+and, if they pass, to the execution right away (:class:`~jtrader.trading.router.OrderRouter`).
+Denials, risk state changes and emergency steps are recorded when they happen and delivered to
+the strategy right after the callback that caused them returns (never re-entrantly). Exchange
 events due between two messages (latency) are delivered when the next message arrives; after
-the last message the engine drains the exchange (``next_wakeup``/``advance``), calls
-``on_stop``, and drains again. Nothing here depends on the mode.
+the last message the engine drains the execution, calls ``on_stop``, and drains again.
+Nothing here depends on the mode.
+
+The engine is composed, not inherited: an :class:`~jtrader.trading.account.Account` (the
+read-only account the strategy, the gate and the emergency manager read), an
+:class:`~jtrader.trading.router.OrderRouter` (the road out, and the emergency actions port), a
+:class:`~jtrader.trading.delivery.Delivery` (the road back) and the dispatch closures. The risk
+gate and the emergency manager receive the account and the router, never the engine.
+
+A strategy callback that raises stops the run with a :class:`~jtrader.errors.StrategyError`
+naming the strategy, the callback, the symbol and the time (the original exception chained).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from jtrader.errors import ConfigError, DataError, OrderError, UnknownInstrumentError
-from jtrader.model import (
-    CancelAll,
-    CancelOrder,
-    Instrument,
-    OrderDenied,
-    OrderType,
-    Side,
-    SubmitOrder,
-    TimeInForce,
-    TradingState,
-)
-from jtrader.model.events import builder
-from jtrader.trading import _events
-from jtrader.trading._dispatch import build_dispatch, overrides
+from jtrader.errors import ConfigError, DataError, StrategyError, UnknownInstrumentError
+from jtrader.model import Instrument, TradingState
+from jtrader.risk import PassThroughGate
+from jtrader.trading.account import Account
 from jtrader.trading.clock import Clock
 from jtrader.trading.context import Context
-from jtrader.trading.gate import EmergencyHooks, PassThroughGate, RiskGate
-from jtrader.trading.orders import OrderTracker, TrackedOrder
+from jtrader.trading.delivery import Delivery
+from jtrader.trading.dispatch import build_dispatch, overrides
+from jtrader.trading.history import BarStore
+from jtrader.trading.orders import OrderTracker
 from jtrader.trading.portfolio import Portfolio
 from jtrader.trading.result import RunResult
+from jtrader.trading.router import OrderRouter
 from jtrader.trading.strategy import Strategy
+from jtrader.trading.views import PortfolioView
 
 if TYPE_CHECKING:
-    from jtrader.book import OrderBook
+    from types import TracebackType
 
-__all__ = ["Engine", "RunResult"]
+    from jtrader.risk import EmergencyHooks, RiskGate
+    from jtrader.trading.execution import Execution
+
+__all__ = ["CALLBACKS", "Engine", "RunResult"]
 
 #: end of the message iterator
 _END: Any = object()
-# positional constructors of the hot commands and events (see jtrader.model.events.builder)
-_SUBMIT = builder(SubmitOrder)
-_DENIED = builder(OrderDenied)
-_CANCEL = builder(CancelOrder)
-_CANCEL_ALL = builder(CancelAll)
-
-
-def _number_error(size: object, price: object, stop_price: object, quote_size: object) -> str:
-    """The message for the first of an order's numbers that is not an int (size must not be None)."""
-    for name, value in (("size", size), ("price", price), ("stop_price", stop_price), ("quote_size", quote_size)):
-        if value is not None and type(value) is not int:
-            return f"{name} must be an int (ticks, lots or atoms), got {value!r}"
-    return "size must be an int of lots, got None"
+#: the strategy callbacks the engine calls
+CALLBACKS = ("on_start", "on_bar", "on_book", "on_trade", "on_quote", "on_order_event", "on_risk_event", "on_stop")
 
 
 class Engine:
-    """Runs one strategy against one exchange through the risk manager. See the module docstring."""
+    """Runs one strategy against one execution through the risk gate. See the module docstring.
+
+    Build it with :func:`jtrader.trading.build_engine` (the defaults every mode shares); the
+    constructor takes the parts: ``exchange`` is the :class:`~jtrader.trading.Execution`
+    (a :class:`~jtrader.sim.SimulatedExchange`), ``risk`` the gate (None: a
+    :class:`~jtrader.risk.PassThroughGate`, which still obeys HALTED), ``emergency`` the
+    emergency manager (None: ``ctx.kill`` raises :class:`ConfigError`).
+    """
 
     def __init__(  # noqa: PLR0917
         self,
         instruments: Iterable[Instrument],
         strategy: Strategy,
-        exchange: Any,
+        exchange: Execution,
         portfolio: Portfolio,
         risk: RiskGate | None = None,
         emergency: EmergencyHooks | None = None,
@@ -98,132 +99,86 @@ class Engine:
         if not isinstance(strategy, Strategy):
             raise ConfigError(f"strategy must be a jtrader.trading.Strategy, got {type(strategy).__name__}")
         self.strategy = strategy
+        #: the execution orders go to (the simulated exchange)
         self.exchange = exchange
-        #: the exchange's ``free_balance(currency)`` when it has one (no Balance snapshot per call)
-        self._exchange_free = getattr(exchange, "free_balance", None)
         self.portfolio = portfolio
         self.clock = clock if clock is not None else Clock()
-        self.record_events = record_events
         self.result = RunResult(portfolio=portfolio)
         self.events = self.result.events
-        self.tracker = OrderTracker()
+        self.tracker = OrderTracker(self.instruments)
         #: symbols whose book is known wrong until the next snapshot
         self.resyncing: set[str] = set()
-        self.ctx = Context(self)
-        self._next_id = 0
-        self._deferred: list[Any] = []
-        self._ran = False
-        if risk is None and emergency is not None:
-            risk = emergency.default_risk()
+        self.history = BarStore()
+        self._books = {symbol: exchange.book(symbol) for symbol in self.instruments}
+        #: the read-only account the strategy, the gate and the emergency manager read
+        self.account = Account(
+            instruments=self.instruments,
+            portfolio=portfolio,
+            tracker=self.tracker,
+            books=self._books,
+            resyncing=self.resyncing,
+            clock=self.clock,
+        )
         self.risk: RiskGate = risk if risk is not None else PassThroughGate()
         self.emergency = emergency
-        self.risk.bind(self)
+        self._ran = False
+        # the router exists before the context, the context before the delivery (which hands it
+        # to the callbacks): the router emits through _emit, which reaches the delivery
+        #: the road out: ids, the gate, the tracker, the execution; the emergency actions port
+        self.router = OrderRouter(
+            execution=exchange,
+            gate=self.risk,
+            tracker=self.tracker,
+            account=self.account,
+            result=self.result,
+            clock=self.clock,
+            emit=self._emit,
+        )
+        self.ctx = Context(
+            clock=self.clock,
+            account=self.account,
+            router=self.router,
+            tracker=self.tracker,
+            portfolio=PortfolioView(portfolio),
+            execution=exchange,
+            gate=self.risk,
+            history=self.history,
+            kill=self.kill,
+        )
+        self.delivery = Delivery(
+            tracker=self.tracker,
+            portfolio=portfolio,
+            result=self.result,
+            emergency=emergency,
+            ctx=self.ctx,
+            on_order_event=strategy.on_order_event if overrides(strategy, "on_order_event") else None,
+            on_risk_event=strategy.on_risk_event if overrides(strategy, "on_risk_event") else None,
+            record_events=record_events,
+        )
+        self.risk.bind(self.account, self.delivery.emit)
         if emergency is not None:
-            emergency.bind(self)
-        self._on_order_event = strategy.on_order_event if overrides(strategy, "on_order_event") else None
-        self._on_risk_event = strategy.on_risk_event if overrides(strategy, "on_risk_event") else None
+            emergency.bind(self.account, self.router)
+        # the strategy's callbacks by code object, to name the one that raised
+        cls = type(strategy)
+        self._callback_codes = {
+            getattr(cls, name).__code__: name for name in CALLBACKS if hasattr(getattr(cls, name, None), "__code__")
+        }
 
-    # -- commands (called through the Context) ----------------------------------------------
+    def _emit(self, event: Any) -> None:
+        """Record an event now; the strategy receives it after the current callback."""
+        self.delivery.emit(event)
+
     @property
     def now(self) -> int:
         """The clock in ns."""
         return self.clock.now
 
     def instrument(self, symbol: str) -> Instrument:
+        """The instrument ``symbol``; :class:`UnknownInstrumentError` when the run has none."""
         try:
             return self.instruments[symbol]
         except KeyError:
             raise UnknownInstrumentError(f"no instrument {symbol!r} in this run") from None
-
-    def book(self, symbol: str) -> OrderBook:
-        """The exchange's book of ``symbol`` (read-only use)."""
-        self.instrument(symbol)
-        return self.exchange.book(symbol)
-
-    def new_order_id(self) -> str:
-        """The next deterministic order id: ``o-1``, ``o-2``..."""
-        self._next_id += 1
-        return f"o-{self._next_id}"
-
-    def submit(  # noqa: PLR0917 - the documented positional order
-        self,
-        symbol: str,
-        side: Side | str,
-        order_type: OrderType | str,
-        size: int = 0,
-        price: int | None = None,
-        stop_price: int | None = None,
-        tif: TimeInForce | str = TimeInForce.GTC,
-        post_only: bool = False,
-        reduce_only: bool = False,
-        quote_size: int | None = None,
-        tag: str = "",
-    ) -> str:
-        """Build a :class:`SubmitOrder` at the clock, pass it through the risk manager, send it. Returns its id.
-
-        Types are checked here (a float price is a programming error: :class:`OrderError`);
-        values (zero size, unknown symbol, off-market price...) are for the risk manager and the
-        exchange to deny or reject, as events.
-        """
-        if type(side) is not Side or type(order_type) is not OrderType or type(tif) is not TimeInForce:
-            try:
-                side = Side(side)
-                order_type = OrderType(order_type)
-                tif = TimeInForce(tif)
-            except ValueError as exc:
-                raise OrderError(str(exc)) from None
-        if not (
-            type(size) is int
-            and (price is None or type(price) is int)
-            and (stop_price is None or type(stop_price) is int)
-            and (quote_size is None or type(quote_size) is int)
-        ):
-            raise OrderError(_number_error(size, price, stop_price, quote_size))
-        if type(symbol) is not str:
-            raise OrderError(f"symbol must be a str, got {symbol!r}")
-        self._next_id += 1
-        order_id = f"o-{self._next_id}"
-        now = self.clock.now
-        cmd = _SUBMIT(
-            now,
-            order_id,
-            symbol,
-            side,
-            order_type,
-            size,
-            price,
-            stop_price,
-            tif,
-            post_only if type(post_only) is bool else bool(post_only),
-            reduce_only if type(reduce_only) is bool else bool(reduce_only),
-            quote_size,
-            tag if type(tag) is str else str(tag),
-        )
-        result = self.result
-        result.orders += 1
-        denial = self.risk.check(cmd)
-        if denial is not None:
-            result.denials += 1
-            self.emit(_DENIED(now, order_id, symbol, denial[0], denial[1]))
-            return order_id
-        self.tracker.open[order_id] = TrackedOrder(cmd)  # self.tracker.add(cmd), inlined
-        result.sent += 1
-        self.exchange.submit(cmd)
-        return order_id
-
-    def send(self, cmd: SubmitOrder) -> None:
-        """Send an order to the exchange without risk checks. Only the risk and emergency managers call this."""
-        self.tracker.add(cmd)
-        self.result.sent += 1
-        self.exchange.submit(cmd)
-
-    def cancel(self, order_id: str) -> None:
-        """Cancel one order. Cancels always pass the risk manager (in every state)."""
-        self.exchange.cancel(_CANCEL(self.clock.now, order_id))
-
-    def cancel_all(self, symbol: str | None = None) -> None:
-        """Cancel every open order (of ``symbol`` when given)."""
-        self.exchange.cancel(_CANCEL_ALL(self.clock.now, symbol))
 
     def kill(self, reason: str = "manual") -> bool:
         """The manual kill switch: run the emergency procedure now. False when it already ran."""
@@ -231,50 +186,49 @@ class Engine:
             raise ConfigError("this engine has no emergency manager: nothing to kill with")
         return self.emergency.kill_switch(reason)
 
-    def emit(self, event: Any) -> None:
-        """Record a risk/emergency event now; the strategy receives it after the current callback."""
-        if self.record_events:
-            self.events.append(event)
-        self._deferred.append(event)
-
     @property
     def trading_state(self) -> TradingState:
+        """The gate's state: ACTIVE, REDUCING or HALTED."""
         return self.risk.state
-
-    def free_balance(self, currency: str) -> int:
-        """Atoms of ``currency`` not locked by open orders, as the exchange reports them."""
-        free = self._exchange_free
-        if free is not None:
-            return free(currency)  # type: ignore[no-any-return]
-        return self.exchange.balance(currency).free  # type: ignore[no-any-return]
-
-    def book_ready(self, symbol: str) -> bool:
-        """True when the book of ``symbol`` has both sides and is not awaiting a resync."""
-        if symbol in self.resyncing:
-            return False
-        book = self.exchange.book(symbol)
-        return book.best_bid is not None and book.best_ask is not None
-
-    def mid_x2(self, symbol: str) -> int | None:
-        """Twice the mid price in ticks: book mid, else the portfolio's mark (last close/trade)."""
-        book = self.exchange.book(symbol)
-        bid, ask = book.best_bid, book.best_ask
-        if bid is not None and ask is not None:
-            return bid + ask
-        return self.portfolio.marks_x2.get(symbol)
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, messages: Iterable[Any]) -> RunResult:
         """Run the strategy over ``messages`` (in receive-time order) and return the result.
 
-        An engine runs once: build a fresh engine, exchange and portfolio for every run.
+        An engine runs once: build a fresh engine, exchange and portfolio for every run. A
+        strategy callback that raises ends the run with :class:`StrategyError`.
         """
         if self._ran:
             raise ConfigError("an Engine runs once: build a new engine (and exchange, portfolio) per run")
         self._ran = True
+        try:
+            return self._run(messages)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            error = self._strategy_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    def _run(self, messages: Iterable[Any]) -> RunResult:
         result = self.result
         clock = self.clock
-        dispatch = build_dispatch(self)
+        delivery = self.delivery
+        dispatch = build_dispatch(
+            execution=self.exchange,
+            clock=clock,
+            instruments=self.instruments,
+            books=self._books,
+            portfolio=self.portfolio,
+            resyncing=self.resyncing,
+            history=self.history,
+            result=result,
+            ctx=self.ctx,
+            strategy=self.strategy,
+            emergency=self.emergency,
+            delivery=delivery,
+        )
         get = dispatch.get
         count = 0
         late = 0
@@ -287,34 +241,58 @@ class Engine:
             clock.now = max(first.ts, clock.now)
             it = chain((first,), it)
         result.start_ts = clock.now
-        self._start()
-        for msg in it:
-            handler = get(type(msg))
-            if handler is None:
-                raise DataError(f"the engine cannot process a {type(msg).__name__}: {msg!r}")
-            ts = msg.ts
-            if ts >= clock.now:
-                clock.now = ts
-            else:
-                late += 1
-                msg = msg._replace(ts=clock.now)
-            count += 1
-            handler(msg)
-        result.messages = count
-        result.late = late
-        self._drain()
+        self.strategy.on_start(self.ctx)
+        delivery.flush()
+        try:
+            for msg in it:
+                handler = get(type(msg))
+                if handler is None:
+                    raise DataError(f"the engine cannot process a {type(msg).__name__}: {msg!r}")
+                ts = msg.ts
+                if ts >= clock.now:
+                    clock.now = ts
+                else:
+                    late += 1
+                    msg = msg._replace(ts=clock.now)
+                count += 1
+                handler(msg)
+        finally:
+            result.messages = count
+            result.late = late
+        delivery.drain(self.exchange, clock)
         self.strategy.on_stop(self.ctx)
-        self.flush()
-        self._drain()
+        delivery.flush()
+        delivery.drain(self.exchange, clock)
         result.end_ts = clock.now
         result.trading_state = self.risk.state
+        triggered = self.emergency.triggered if self.emergency is not None else None
+        result.emergency_triggers = [triggered] if triggered is not None else []
         return result
 
-    def _start(self) -> None:
-        self.strategy.on_start(self.ctx)
-        self.flush()
-
-    # -- event delivery (see jtrader.trading._events) ---------------------------------------
-    _exchange_events = _events.exchange_events
-    flush = _events.flush
-    _drain = _events.drain
+    def _strategy_error(self, exc: BaseException) -> StrategyError | None:
+        """A :class:`StrategyError` when a strategy callback is on ``exc``'s traceback (the innermost one)."""
+        found: tuple[str, Any] | None = None
+        tb: TracebackType | None = exc.__traceback__
+        codes = self._callback_codes
+        while tb is not None:
+            name = codes.get(tb.tb_frame.f_code)
+            if name is not None:
+                found = (name, tb.tb_frame)
+            tb = tb.tb_next
+        if found is None:
+            return None
+        callback, frame = found
+        code = frame.f_code
+        arg = frame.f_locals.get(code.co_varnames[2]) if code.co_argcount >= 3 else None
+        symbol = getattr(arg, "symbol", None)
+        symbol = symbol if type(symbol) is str and symbol else None
+        now = self.clock.now
+        when = datetime.fromtimestamp(now // 1_000_000_000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        when += f".{now % 1_000_000_000:09d}Z"
+        strategy = type(self.strategy).name or type(self.strategy).__name__
+        on = f" on {symbol}" if symbol else ""
+        message = (
+            f"strategy {strategy!r} raised {type(exc).__name__} in {callback}{on} at {when} ({now} ns): {exc}; "
+            "the run stopped there and its results are incomplete"
+        )
+        return StrategyError(message, strategy=strategy, callback=callback, symbol=symbol, ts=now)

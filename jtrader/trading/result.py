@@ -33,6 +33,9 @@ class RunResult:
     end_ts: int = 0
     trading_state: TradingState = TradingState.ACTIVE
     emergency_triggers: list[str] = field(default_factory=list)
+    #: risk denials and exchange rejections counted per reason code (``"INSUFFICIENT_BALANCE": 3``)
+    denials_by_reason: dict[str, int] = field(default_factory=dict)
+    rejections_by_reason: dict[str, int] = field(default_factory=dict)
     portfolio: Portfolio | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -52,4 +55,6 @@ class RunResult:
             "end_ts": self.end_ts,
             "trading_state": self.trading_state.value,
             "emergency_triggers": list(self.emergency_triggers),
+            "denials_by_reason": {k: self.denials_by_reason[k] for k in sorted(self.denials_by_reason)},
+            "rejections_by_reason": {k: self.rejections_by_reason[k] for k in sorted(self.rejections_by_reason)},
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from risk_kit import ONE, T0, Script, bars, delta, kinds, make_engine, snapshot, trade
+from risk_kit import ONE, T0, Script, bars, delta, make_engine, snapshot, trade
 
 from jtrader.errors import ConfigError
 from jtrader.model import (
@@ -18,7 +18,7 @@ from jtrader.model import (
     TradingState,
     to_atoms,
 )
-from jtrader.risk import NS_PER_DAY, EmergencyLimits, EmergencyManager, RiskLimits, RiskManager
+from jtrader.risk import NS_PER_DAY, EmergencyLimits, EmergencyManager, PassThroughGate, RiskLimits, RiskManager
 
 
 def steps(events):
@@ -184,8 +184,18 @@ def test_bad_emergency_limits_are_config_errors(kwargs):
         EmergencyLimits(**kwargs)
 
 
-def test_an_engine_with_an_emergency_manager_and_no_risk_manager_gets_a_default_one():
+def test_the_kill_switch_halts_a_pass_through_gate_too():
+    """Halting belongs to the gate protocol: with no risk manager, orders after a kill are denied."""
     em = EmergencyManager()
-    engine = make_engine(Script(), emergency=em)
-    assert isinstance(engine.risk, RiskManager)
-    assert kinds([]) == []
+
+    def kill_then_buy(ctx):
+        assert ctx.kill("test") is True
+        return ctx.buy("BTC-USD", ONE // 10)
+
+    strategy = Script({0: kill_then_buy})
+    engine = make_engine(strategy, emergency=em)
+    assert isinstance(engine.risk, PassThroughGate)
+    result = engine.run(bars([10_000_000, 10_000_000]))
+    assert engine.trading_state is TradingState.HALTED and result.sent == 0
+    [denied] = [e for e in strategy.seen if type(e).__name__ == "OrderDenied"]
+    assert denied.reason is RejectReason.HALTED and result.denials_by_reason == {"HALTED": 1}

@@ -22,9 +22,8 @@ from jtrader.model import (
     Trade,
     to_atoms,
 )
-from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
 from jtrader.strategies import MarketMaker
-from jtrader.trading import Engine, Portfolio
+from jtrader.trading import Engine, EngineSettings, build_engine
 
 BTC = Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.00000001")
 T0 = 1_786_309_548 * 10**9
@@ -37,8 +36,7 @@ def snapshot(ts: int, bid: int, ask: int, symbol: str = "BTC-USD") -> BookSnapsh
 
 def run(messages: list, strategy: MarketMaker, btc: str = "0") -> tuple[Engine, list]:  # type: ignore[type-arg]
     balances = {"USD": to_atoms("100000"), "BTC": to_atoms(btc)}
-    exchange = SimulatedExchange([BTC], balances=dict(balances), fees=FeeModel(0, 0), latency=ConstantLatency(0, 0))
-    engine = Engine([BTC], strategy, exchange=exchange, portfolio=Portfolio([BTC], dict(balances)))
+    engine = build_engine([BTC], strategy, balances, EngineSettings(risk_limits=None, emergency_limits=None))
     engine.run(messages)
     return engine, engine.result.events
 

@@ -7,8 +7,7 @@ from trading_kit import BTC, MINUTE, T0, USD_100K, Script, bars
 
 from jtrader.errors import DataError, OrderError
 from jtrader.model import OrderType, Side
-from jtrader.sim import ConstantLatency, SimulatedExchange
-from jtrader.trading import Clock, Engine, Portfolio
+from jtrader.trading import Clock, Engine, EngineSettings, build_engine
 
 
 class StartWatcher(Script):
@@ -19,9 +18,8 @@ class StartWatcher(Script):
 
 
 def engine_with(strategy: Script, clock: Clock | None = None) -> Engine:
-    balances = {"USD": USD_100K}
-    exchange = SimulatedExchange([BTC], balances=dict(balances), latency=ConstantLatency(0, 0))
-    return Engine([BTC], strategy, exchange, Portfolio([BTC], dict(balances)), clock=clock)
+    settings = EngineSettings(risk_limits=None, emergency_limits=None)
+    return build_engine([BTC], strategy, {"USD": USD_100K}, settings, clock=clock)
 
 
 def test_on_start_runs_at_the_first_messages_time_before_its_handler() -> None:

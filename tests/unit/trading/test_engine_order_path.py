@@ -15,39 +15,22 @@ from jtrader.model import (
     SubmitOrder,
 )
 from jtrader.risk import RiskLimits, RiskManager
-from jtrader.sim import ConstantLatency, SimulatedExchange
-from jtrader.trading import Engine, Portfolio
 from jtrader.trading.orders import OrderTracker
 
 
-class _ExchangeWithoutFreeBalance:
-    """A real exchange seen through a narrower interface: no ``free_balance`` (as an older adapter)."""
+def test_a_strategys_free_balance_counts_what_its_open_orders_lock_from_the_moment_they_are_sent():
+    seen: list[int] = []
 
-    def __init__(self, inner: SimulatedExchange) -> None:
-        self._inner = inner
+    def buy(ctx):
+        ctx.buy("BTC-USD", ONE, 9_000_000)
+        seen.append(ctx.free_balance("USD"))  # sent, not yet acknowledged: already locked
 
-    def __getattr__(self, name: str):
-        if name == "free_balance":
-            raise AttributeError(name)
-        return getattr(self._inner, name)
+    def look(ctx):
+        seen.append(ctx.free_balance("USD"))
 
-
-def test_a_strategy_reads_the_same_free_balance_with_or_without_the_exchanges_shortcut():
-    seen: dict[str, list[int]] = {"direct": [], "snapshot": []}
-    for way in seen:
-
-        def look(ctx, way=way):
-            seen[way].append(ctx.free_balance("USD"))
-
-        def buy(ctx):
-            return ctx.buy("BTC-USD", ONE, 9_000_000)
-
-        strategy = Script({0: buy, 1: look})
-        inner = SimulatedExchange([BTC], balances={"USD": USD_100K}, latency=ConstantLatency())
-        exchange = inner if way == "direct" else _ExchangeWithoutFreeBalance(inner)
-        engine = Engine([BTC], strategy, exchange, Portfolio([BTC], {"USD": USD_100K}))
-        engine.run(bars([10_000_000, 10_000_000, 10_000_000]))
-    assert seen["direct"] == seen["snapshot"] == [USD_100K - BTC.notional_atoms(9_000_000, ONE)]
+    engine = make_engine(Script({0: buy, 1: look}), latency_ns=1)
+    engine.run(bars([10_000_000, 10_000_000, 10_000_000]))
+    assert seen == [USD_100K - BTC.notional_atoms(9_000_000, ONE)] * 2
 
 
 def test_an_order_is_pending_then_accepted_then_gone_once_filled():
@@ -79,11 +62,11 @@ def test_an_accepted_event_does_not_take_a_closed_order_back():
 
 
 def test_flags_and_tags_of_other_types_are_made_bool_and_str():
-    sent: list[SubmitOrder] = []
+    sent: list = []
 
     def go(ctx):
         ctx.submit("BTC-USD", Side.BUY, OrderType.LIMIT, ONE, 9_000_000, post_only=1, reduce_only=0, tag=7)
-        sent.extend(order.cmd for order in ctx.open_orders())
+        sent.extend(ctx.open_orders())
 
     engine = make_engine(Script({0: go}))
     engine.run(bars([10_000_000, 10_000_000]))
@@ -136,17 +119,17 @@ def test_events_of_orders_the_engine_did_not_send_still_reach_the_portfolio_and_
     engine = make_engine(strategy)
     accepted = OrderAccepted(T0, "x-1", "BTC-USD")
     filled = OrderFilled(T0, "x-1", "BTC-USD", Side.BUY, 9_000_000, ONE, LiquiditySide.TAKER, 0, "USD", 1, 0)
-    engine._exchange_events([accepted, filled])
+    engine.delivery.exchange_events([accepted, filled])
     assert strategy.seen == [accepted, filled] and engine.result.fills == 1
     assert engine.portfolio.position("BTC-USD") == ONE and len(engine.tracker) == 0
 
 
 def test_a_partial_fill_leaves_the_order_open_with_its_filled_lots():
     engine = make_engine(Script())
-    engine.send(SubmitOrder(T0, "o-1", "BTC-USD", Side.BUY, OrderType.LIMIT, ONE, 9_000_000))
+    engine.tracker.add(SubmitOrder(T0, "o-1", "BTC-USD", Side.BUY, OrderType.LIMIT, ONE, 9_000_000))
     fill = OrderFilled(
         T0, "o-1", "BTC-USD", Side.BUY, 9_000_000, ONE // 4, LiquiditySide.MAKER, 0, "USD", 1, ONE * 3 // 4
     )
-    engine._exchange_events([OrderAccepted(T0, "o-1", "BTC-USD"), fill])
+    engine.delivery.exchange_events([OrderAccepted(T0, "o-1", "BTC-USD"), fill])
     [order] = engine.tracker.list()
     assert (order.status, order.filled, order.leaves) == (OrderStatus.PARTIALLY_FILLED, ONE // 4, ONE * 3 // 4)

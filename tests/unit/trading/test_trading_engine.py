@@ -13,6 +13,7 @@ from jtrader.model import (
     BookResync,
     Heartbeat,
     Instrument,
+    LiquiditySide,
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
@@ -95,7 +96,7 @@ def test_open_orders_are_tracked_until_canceled():
     s = Script({0: place, 1: look, 3: lambda c: captured.setdefault("after", c.open_orders())})
     result = make_engine(s).run(bars(PRICES))
     assert captured["open"] == ["o-1"]
-    assert "o-1 BTC-USD BUY LIMIT" in captured["repr"]
+    assert "order_id='o-1', symbol='BTC-USD', side=<Side.BUY" in captured["repr"]
     assert captured["after"] == []
     assert kinds(result.events) == ["OrderAccepted", "OrderCanceled"]
     assert result.cancels == 1
@@ -287,7 +288,7 @@ def test_marks_follow_the_mid_the_last_trade_and_the_bar_close():
     engine = make_engine(Strategy())
     engine.run(bars([123_456]))
     assert engine.portfolio.marks_x2["BTC-USD"] == 2 * 123_456
-    assert engine.mid_x2("BTC-USD") == 2 * 123_456
+    assert engine.account.mid_x2("BTC-USD") == 2 * 123_456
 
 
 def test_the_context_reads_state_and_instruments():
@@ -314,7 +315,8 @@ def test_the_context_reads_state_and_instruments():
     assert got["symbols"] == ["BTC-USD"] and got["inst"] is BTC
     assert got["free"] == got["bal"] == USD_100K and got["pos"] == 0
     assert got["last"] == PRICES[1]
-    assert got["state"] is TradingState.ACTIVE and got["pf"] is engine.portfolio
+    assert got["state"] is TradingState.ACTIVE and got["pf"].equity("USD") == engine.portfolio.equity("USD")
+    assert not hasattr(got["pf"], "apply_fill") and not hasattr(got["pf"], "marks_x2")
 
 
 def test_kill_without_an_emergency_manager_is_a_config_error():
@@ -400,7 +402,7 @@ def test_an_order_event_of_a_kind_the_engine_does_not_know_is_an_invariant_error
 
     engine = make_engine(Script())
     with pytest.raises(InvariantError, match="unknown event"):
-        engine._exchange_events([object()])
+        engine.delivery.exchange_events([object()])
 
 
 def test_events_of_every_kind_reach_the_tracker():
@@ -410,11 +412,11 @@ def test_events_of_every_kind_reach_the_tracker():
             1, "o-1", "BTC-USD", Side.BUY, OrderType.LIMIT, 5, 1
         )
     )
-    engine._exchange_events([OrderAccepted(1, "o-1", "BTC-USD"), OrderTriggered(1, "o-1", "BTC-USD")])
+    engine.delivery.exchange_events([OrderAccepted(1, "o-1", "BTC-USD"), OrderTriggered(1, "o-1", "BTC-USD")])
     assert engine.tracker.get("o-1").status.value == "ACCEPTED"
-    engine._exchange_events([OrderExpired(2, "o-1", "BTC-USD")])
+    engine.delivery.exchange_events([OrderExpired(2, "o-1", "BTC-USD")])
     assert len(engine.tracker) == 0
-    engine._exchange_events([OrderCanceled(3, "o-404", "BTC-USD")])
+    engine.delivery.exchange_events([OrderCanceled(3, "o-404", "BTC-USD")])
     assert engine.result.cancels == 1
 
 
@@ -442,7 +444,7 @@ def test_quotes_mark_the_mid_and_reach_on_quote():
 
     class Quotes(Strategy):
         def on_quote(self, ctx, q):
-            seen.append((q.bid, q.ask, ctx.portfolio.marks_x2.get("BTC-USD")))
+            seen.append((q.bid, q.ask, ctx.portfolio.mark_x2("BTC-USD")))
 
     engine = make_engine(Quotes())
     engine.run(
@@ -483,7 +485,8 @@ def test_a_tracked_order_exposes_the_command():
 
     tracker = OrderTracker()
     order = tracker.add(SubmitOrder(1, "o-1", "BTC-USD", Side.SELL, OrderType.LIMIT, 10, 500))
-    assert (order.order_id, order.symbol, order.side, order.order_type, order.price, order.size) == (
+    c = order.cmd
+    assert (order.order_id, order.symbol, c.side, c.order_type, c.price, c.size) == (
         "o-1",
         "BTC-USD",
         Side.SELL,
@@ -491,10 +494,14 @@ def test_a_tracked_order_exposes_the_command():
         500,
         10,
     )
-    tracker.filled("o-1", 4, 6)
+
+    def fill(order_id, size, leaves):
+        return OrderFilled(1, order_id, "BTC-USD", Side.SELL, 500, size, LiquiditySide.MAKER, 0, "USD", 1, leaves)
+
+    tracker.filled(fill("o-1", 4, 6))
     assert order.leaves == 6 and order.status.value == "PARTIALLY_FILLED"
     assert tracker.open_exposure("BTC-USD", Side.SELL) == 6
-    tracker.filled("o-404", 1, 0)
+    tracker.filled(fill("o-404", 1, 0))
     tracker.accepted("o-404")
-    tracker.filled("o-1", 6, 0)
+    tracker.filled(fill("o-1", 6, 0))
     assert order.status.value == "FILLED" and len(tracker) == 0

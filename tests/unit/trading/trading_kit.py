@@ -9,8 +9,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 
 from jtrader.model import NS_PER_S, Bar, BookDelta, BookSnapshot, Instrument, Trade, to_atoms
-from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
-from jtrader.trading import Context, Engine, Portfolio, Strategy
+from jtrader.trading import Context, Engine, EngineSettings, Strategy, build_engine
 
 BTC = Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.0001")
 T0 = 1_700_000_000 * NS_PER_S
@@ -66,18 +65,18 @@ def make_engine(
     instruments: Sequence[Instrument] = (BTC,),
     record_events: bool = True,
 ) -> Engine:
+    """The one builder with the kit's settings: no limits and no emergency manager unless given."""
     balances = {"USD": USD_100K} if balances is None else balances
-    exchange = SimulatedExchange(
-        instruments,
-        balances=balances,
-        fees=FeeModel(maker_bps="0", taker_bps=taker_bps),
-        latency=ConstantLatency(entry_ns=latency_ns, response_ns=latency_ns),
+    settings = EngineSettings(
+        taker_bps=taker_bps,
+        entry_latency_ns=latency_ns,
+        response_latency_ns=latency_ns,
         bar_fill=bar_fill,
+        risk_limits=None,
+        emergency_limits=None,
+        record_events=record_events,
     )
-    portfolio = Portfolio(instruments, balances)
-    return Engine(
-        instruments, strategy, exchange, portfolio, risk=risk, emergency=emergency, record_events=record_events
-    )
+    return build_engine(instruments, strategy, balances, settings, risk=risk, emergency=emergency)
 
 
 class Script(Strategy):
