@@ -1,11 +1,13 @@
 """``breakout``: a Donchian channel breakout on bars with resting stop orders.
 
 * While flat, a **buy stop** rests one tick above the highest high of the last ``entry`` bars
-  (the bar just closed included). It is re-placed (cancel, then submit) whenever that level
-  changes. Its size is ``allocation_pct`` percent of the quote balance at the stop price,
-  floored to the lot (fees must fit in the rest).
+  (the bar just closed included). It is moved (``ctx.replace``: one cancel-replace request)
+  whenever that level or its size changes. Its size is ``allocation_pct`` percent of the quote
+  balance at the stop price, floored to the lot (fees must fit in the rest).
 * While long, a **sell stop** (reduce-only) for the whole position rests one tick below the lowest
-  low of the last ``exit`` bars, re-placed when that level changes.
+  low of the last ``exit`` bars, moved when that level changes.
+
+One symbol per run (``--param symbol=`` picks one in a run with several; see ``sma_cross``).
 
 The fills are the simulated exchange's: a stop triggers when a later bar's range reaches it and
 fills at the stop price, or at the bar's open when the bar opens through it (a gap). When a
@@ -19,7 +21,17 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jtrader.errors import ConfigError
-from jtrader.model import OrderType, Side
+from jtrader.model import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderType,
+    Side,
+)
+from jtrader.strategies.sma_cross import one_symbol
 from jtrader.trading import Strategy
 
 if TYPE_CHECKING:
@@ -27,8 +39,6 @@ if TYPE_CHECKING:
     from jtrader.trading import Context
 
 __all__ = ["Breakout", "RollingExtreme"]
-
-_TERMINAL = frozenset({"OrderRejected", "OrderDenied", "OrderCanceled", "OrderExpired"})
 
 
 class RollingExtreme:
@@ -71,7 +81,7 @@ class Breakout(Strategy):
     description: ClassVar[str] = (
         "Donchian breakout on bars: buy-stop above the N-bar high, sell-stop below the M-bar low"
     )
-    params: ClassVar[dict[str, object]] = {"entry": 20, "exit": 10, "allocation_pct": 95}
+    params: ClassVar[dict[str, object]] = {"entry": 20, "exit": 10, "allocation_pct": 95, "symbol": ""}
 
     def __init__(self, **overrides: object) -> None:
         super().__init__(**overrides)
@@ -81,11 +91,20 @@ class Breakout(Strategy):
             raise ConfigError(f"breakout: allocation_pct must be 1..100, got {self.p.allocation_pct}")
         self._high = RollingExtreme(self.p.entry, highest=True)
         self._low = RollingExtreme(self.p.exit, highest=False)
-        #: the resting stop: (order_id, side, stop price in ticks) or None
-        self._order: tuple[str, Side, int] | None = None
+        #: the resting stop: (order_id, side, stop price in ticks, size in lots) or None
+        self._order: tuple[str, Side, int, int] | None = None
+        #: the stop a replace in flight moves (it stays if the replacement is denied)
+        self._replaced: tuple[str, Side, int, int] | None = None
+        self._only: str | None = None
+
+    def on_start(self, ctx: Context) -> None:
+        """Check that the run has one symbol, or that ``symbol`` names one of them."""
+        self._only = one_symbol(self, ctx, self.p.symbol)
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the channel and keep exactly one stop resting at the right level."""
+        if self._only is not None and bar.symbol != self._only:
+            return
         self._high.push(bar.high)
         self._low.push(bar.low)
         symbol = bar.symbol
@@ -105,20 +124,28 @@ class Breakout(Strategy):
     def _place(self, ctx: Context, symbol: str, side: Side, stop: int, size: int) -> None:
         current = self._order
         if current is not None:
-            if current[1] is side and current[2] == stop:
+            if current[1] is side and current[2] == stop and current[3] == size:
+                return
+            if current[1] is side:  # move it: one cancel-replace request
+                self._replaced = current
+                self._order = (ctx.replace(current[0], stop_price=stop, size=size), side, stop, size)
                 return
             ctx.cancel(current[0])
             self._order = None
         order_id = ctx.submit(
             symbol, side, OrderType.STOP, size=size, stop_price=stop, reduce_only=side is Side.SELL, tag="breakout"
         )
-        self._order = (order_id, side, stop)
+        self._order = (order_id, side, stop, size)
 
     def on_order_event(self, ctx: Context, event: Any) -> None:
         """Forget the resting stop once it is done."""
         current = self._order
         if current is None or getattr(event, "order_id", None) != current[0]:
             return
-        kind = type(event).__name__
-        if kind in _TERMINAL or (kind == "OrderFilled" and event.leaves == 0):
-            self._order = None
+        match event:
+            case OrderDenied() if self._replaced is not None:
+                self._order, self._replaced = self._replaced, None  # denied: the old stop still rests
+            case OrderFilled(leaves=0) | OrderCanceled() | OrderRejected() | OrderDenied() | OrderExpired():
+                self._order = self._replaced = None
+            case OrderAccepted():
+                self._replaced = None

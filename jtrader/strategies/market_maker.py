@@ -11,8 +11,12 @@ For replay and paper trading (it reacts to book updates; bars are ignored). Per 
 * Size: ``size`` (base units, decimal string) per quote, cut so that a fill cannot take
   ``|position|`` past ``max_position``; spot: the ask never offers more than the base held.
   A side with no room is not quoted.
-* Requote (cancel both, place both) only when the wanted prices moved by at least
-  ``requote_ticks`` (or at all when 0) or the position changed; a book that is not ready
+* Requote only when the wanted prices moved by at least ``requote_ticks`` (or at all when 0) or
+  the position changed: a live quote the venue has acknowledged moves with ``ctx.replace`` (one
+  cancel-replace request); one not yet acknowledged is canceled and a new one placed (a replace
+  of an order the venue may still refuse would fail with it, and so would the next one, until
+  the answer arrives); a missing quote is placed; a side with no room is canceled. A replacement the risk manager
+  denies leaves the old quote resting, so the strategy cancels it. A book that is not ready
   (resyncing, crossed or one-sided) cancels the quotes and waits.
 
 On BTC-USD where one lot is 1e-8 BTC, ``size="0.001"`` is 100,000 lots and
@@ -25,7 +29,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jtrader.errors import ConfigError
-from jtrader.model import OrderType, Side
+from jtrader.model import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderType,
+    Side,
+)
 from jtrader.trading import Strategy
 
 if TYPE_CHECKING:
@@ -33,8 +46,6 @@ if TYPE_CHECKING:
     from jtrader.trading import Context
 
 __all__ = ["MarketMaker"]
-
-_TERMINAL = frozenset({"OrderRejected", "OrderDenied", "OrderCanceled", "OrderExpired"})
 
 
 class _Quotes:
@@ -77,6 +88,10 @@ class MarketMaker(Strategy):
         if p.half_spread_bps < 0 or p.half_spread_ticks < 0 or p.requote_ticks < 0 or p.skew_bps < 0:
             raise ConfigError("market_maker: spreads, requote_ticks and skew_bps must not be negative")
         self._books: dict[str, _Quotes] = {}
+        #: replacement order id -> the quote it replaces (until the venue answers)
+        self._replacing: dict[str, str] = {}
+        #: live quotes the venue has acknowledged (OrderAccepted delivered)
+        self._acked: set[str] = set()
 
     def _state(self, ctx: Context, symbol: str) -> _Quotes:
         state = self._books.get(symbol)
@@ -108,16 +123,26 @@ class MarketMaker(Strategy):
         live = state.bid_id is not None or state.ask_id is not None
         if live and position == state.position and (moved == 0 or moved < self.p.requote_ticks):
             return
-        self._cancel(ctx, state)
         state.position, state.bid, state.ask = position, want_bid, want_ask
-        room_buy = min(state.size_lots, state.max_lots - position)
+        room_buy = min(state.size_lots, state.max_lots - position) if want_bid > 0 else 0
         room_sell = min(state.size_lots, state.max_lots + position, max(position, 0))  # spot: sell what we hold
-        if room_buy > 0 and want_bid > 0:
-            state.bid_id = ctx.submit(symbol, Side.BUY, OrderType.LIMIT, size=room_buy, price=want_bid, post_only=True)
-        if room_sell > 0:
-            state.ask_id = ctx.submit(
-                symbol, Side.SELL, OrderType.LIMIT, size=room_sell, price=want_ask, post_only=True
-            )
+        state.bid_id = self._quote(ctx, symbol, Side.BUY, state.bid_id, size=room_buy, price=want_bid)
+        state.ask_id = self._quote(ctx, symbol, Side.SELL, state.ask_id, size=room_sell, price=want_ask)
+
+    def _quote(self, ctx: Context, symbol: str, side: Side, live: str | None, *, size: int, price: int) -> str | None:
+        """Move the live quote (cancel-replace), place a new one, or cancel it when there is no room."""
+        if size <= 0:
+            if live is not None:
+                ctx.cancel(live)
+            return None
+        if live is None or live not in self._acked:
+            if live is not None:
+                ctx.cancel(live)
+            return ctx.submit(symbol, side, OrderType.LIMIT, size=size, price=price, post_only=True)
+        self._acked.discard(live)
+        new = ctx.replace(live, price=price, size=size)
+        self._replacing[new] = live
+        return new
 
     def _cancel(self, ctx: Context, state: _Quotes) -> None:
         for order_id in (state.bid_id, state.ask_id):
@@ -129,13 +154,22 @@ class MarketMaker(Strategy):
     def on_order_event(self, ctx: Context, event: Any) -> None:
         """A quote that filled completely or was refused is no longer live; requote on the next book."""
         order_id = getattr(event, "order_id", None)
-        kind = type(event).__name__
-        if not (kind in _TERMINAL or (kind == "OrderFilled" and event.leaves == 0)):
-            if kind == "OrderFilled":  # partial fill: the position changed, requote next time
+        replaced = self._replacing.pop(order_id, None) if self._replacing else None
+        match event:
+            case OrderAccepted():
+                self._acked.add(order_id)
+                return
+            case OrderDenied() if replaced is not None:
+                ctx.cancel(replaced)  # the denied replacement left the old quote resting
+            case OrderFilled(leaves=0) | OrderCanceled() | OrderRejected() | OrderDenied() | OrderExpired():
+                self._acked.discard(order_id)
+            case OrderFilled():  # partial fill: the position changed, requote next time
                 for state in self._books.values():
                     if order_id in (state.bid_id, state.ask_id):
                         state.position = None
-            return
+                return
+            case _:
+                return
         for state in self._books.values():
             if state.bid_id == order_id:
                 state.bid_id = None

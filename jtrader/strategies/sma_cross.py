@@ -14,6 +14,10 @@ Definition (exact, integer ticks):
   open (the backtest marks it at the last close).
 
 Sums are kept incrementally in a ring buffer of ``slow`` closes: O(1) work per bar.
+
+One symbol per run: its state (sums, the previous sign) is one series. In a run with several
+symbols, name the one to trade with ``--param symbol=BTC-USD`` (bars of the others are
+ignored); without it the run stops at the start with an error that says so.
 """
 
 from __future__ import annotations
@@ -21,16 +25,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jtrader.errors import ConfigError
-from jtrader.model import OrderType, Side
+from jtrader.model import OrderCanceled, OrderDenied, OrderExpired, OrderFilled, OrderRejected, OrderType, Side
 from jtrader.trading import Strategy
 
 if TYPE_CHECKING:
     from jtrader.model import Bar
     from jtrader.trading import Context
 
-__all__ = ["SmaCross"]
+__all__ = ["SmaCross", "one_symbol"]
 
-_TERMINAL = frozenset({"OrderRejected", "OrderDenied", "OrderCanceled", "OrderExpired"})
+
+def one_symbol(strategy: Strategy, ctx: Context, wanted: str) -> str | None:
+    """The symbol a one-series strategy trades: ``wanted`` (checked), else the run's only symbol.
+
+    Returns None when the run has exactly one symbol and ``wanted`` is empty or that symbol (no
+    filtering needed per bar). Raises :class:`ConfigError` naming ``--param symbol=`` when the run
+    has several symbols and none was chosen, or an unknown one was.
+    """
+    symbols = ctx.symbols
+    name = type(strategy).name
+    if wanted and wanted not in symbols:
+        raise ConfigError(f"{name}: symbol {wanted!r} is not in this run ({', '.join(symbols)})")
+    if len(symbols) == 1:
+        return None
+    if not wanted:
+        raise ConfigError(
+            f"{name} keeps one series of bars but this run has {len(symbols)} symbols ({', '.join(symbols)}): "
+            f"choose one with --param symbol={symbols[0]}"
+        )
+    return wanted
 
 
 class SmaCross(Strategy):
@@ -38,7 +61,7 @@ class SmaCross(Strategy):
 
     name: ClassVar[str] = "sma_cross"
     description: ClassVar[str] = "long-only SMA(fast)/SMA(slow) crossover on closes; market orders, all in / all out"
-    params: ClassVar[dict[str, object]] = {"fast": 10, "slow": 30}
+    params: ClassVar[dict[str, object]] = {"fast": 10, "slow": 30, "symbol": ""}
 
     def __init__(self, **overrides: object) -> None:
         super().__init__(**overrides)
@@ -60,6 +83,12 @@ class SmaCross(Strategy):
         self._quote: dict[str, str] = {}
         #: bar ts (ns) -> "BUY"/"SELL" for every signal seen (for tests and reports)
         self.signals: list[tuple[int, str]] = []
+        #: the only symbol traded in a several-symbol run (None: the run has one symbol)
+        self._only: str | None = None
+
+    def on_start(self, ctx: Context) -> None:
+        """Check that the run has one symbol, or that ``symbol`` names one of them."""
+        self._only = one_symbol(self, ctx, self.p.symbol)
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the sums with ``bar.close`` (ticks) and act on a crossover.
@@ -69,6 +98,8 @@ class SmaCross(Strategy):
         sign is a signal only from bar ``slow + 1`` on, when ``d`` and the previous ``d`` both
         exist, so the warm-up costs nothing per bar and a signal is the same as the definition.
         """
+        if self._only is not None and bar.symbol != self._only:
+            return
         close = bar.close
         ring = self._ring
         slot = self._slot
@@ -119,6 +150,6 @@ class SmaCross(Strategy):
         """Forget the pending order once it is done (filled, rejected, denied, canceled, expired)."""
         if getattr(event, "order_id", None) != self._pending:
             return
-        kind = type(event).__name__
-        if kind in _TERMINAL or (kind == "OrderFilled" and event.leaves == 0):
-            self._pending = None
+        match event:
+            case OrderFilled(leaves=0) | OrderCanceled() | OrderRejected() | OrderDenied() | OrderExpired():
+                self._pending = None

@@ -80,7 +80,7 @@ def test_parquet_backtest_prints_one_json_object_with_the_documented_fields(parq
     assert summary["bars"] == 600
     assert summary["fills"] > 4
     assert summary["round_trips"] >= 2
-    assert summary["params"] == {"fast": 5, "slow": 20}
+    assert summary["params"] == {"fast": 5, "slow": 20, "symbol": ""}
     assert summary["symbol"] == "BTC-USD" and summary["strategy"] == "sma_cross"
     assert summary["gaps"] == 0
     assert summary["start"].endswith("Z") and summary["end"] > summary["start"]

@@ -37,5 +37,6 @@ def test_strategies_json_is_machine_readable() -> None:
     assert by_name["sma_cross"]["params"] == {
         "fast": {"default": 10, "type": "int"},
         "slow": {"default": 30, "type": "int"},
+        "symbol": {"default": "", "type": "str"},
     }
     assert by_name["breakout"]["params"]["entry"]["default"] == 20

@@ -113,7 +113,7 @@ def test_params_are_parsed_and_checked() -> None:
         build_strategy("sma_cross", ["fats=3"])
     with pytest.raises(ConfigError, match="not a valid int"):
         build_strategy("sma_cross", ["fast=x"])
-    assert build_strategy("sma_cross", ["fast=3", "slow=9"]).param_values == {"fast": 3, "slow": 9}
+    assert build_strategy("sma_cross", ["fast=3", "slow=9"]).param_values == {"fast": 3, "slow": 9, "symbol": ""}
 
 
 def test_a_constructor_that_raises_type_error_becomes_a_config_error(tmp_path: Path) -> None:
