@@ -1,4 +1,4 @@
-"""Candle backtest throughput: sma_cross through the full core (risk manager and simulator included).
+"""Candle backtest throughput: sma_cross through the full core (risk and emergency managers and simulator).
 
 Full size: 1,000,000 synthetic bars for jtrader alone, 200,000 for the side-by-side comparison
 with backtesting.py (which is much slower). With ``--benchmark-disable`` (CI) the sizes shrink to
@@ -17,7 +17,6 @@ import pytest
 from jtrader.backtest.runner import run_backtest
 from jtrader.backtest.synthetic import random_walk
 from jtrader.model import Instrument, to_atoms
-from jtrader.risk import RiskLimits, RiskManager
 from jtrader.strategies import SmaCross
 
 CASH = 10**10
@@ -36,8 +35,7 @@ def _run_jtrader(series: Any, cash: str = "100000") -> Any:
         SmaCross(fast=10, slow=30),
         cash=to_atoms(cash),
         fee_bps="10",
-        risk=RiskManager(RiskLimits()),
-        record_events=True,
+        record_events=True,  # the default risk and emergency managers, as `jtrader backtest` runs
     )
 
 

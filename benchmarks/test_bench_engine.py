@@ -18,8 +18,7 @@ import pytest
 
 from jtrader.model import NS_PER_S, Bar, Instrument, to_atoms
 from jtrader.risk import EmergencyLimits, EmergencyManager, RiskLimits, RiskManager
-from jtrader.sim import ConstantLatency, FeeModel, SimulatedExchange
-from jtrader.trading import Engine, Portfolio, Strategy
+from jtrader.trading import EngineSettings, Strategy, build_engine
 
 BTC = Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.0001")
 T0 = 1_600_000_000 * NS_PER_S
@@ -87,15 +86,11 @@ class EveryBar(Strategy):
 
 
 def run_once(messages: list[Bar], strategy: Strategy | None = None, cash: str = "100000"):
-    balances = {"USD": to_atoms(cash)}
-    exchange = SimulatedExchange(
-        [BTC], balances=balances, fees=FeeModel(maker_bps="0", taker_bps="10"), latency=ConstantLatency(0, 0)
-    )
-    engine = Engine(
+    engine = build_engine(
         [BTC],
         strategy if strategy is not None else EveryHundredBars(),
-        exchange,
-        Portfolio([BTC], balances),
+        {"USD": to_atoms(cash)},
+        EngineSettings(taker_bps="10"),
         risk=RiskManager(RiskLimits(max_order_size_lots=10_000, orders_per_second=10)),
         emergency=EmergencyManager(EmergencyLimits(max_drawdown_bps=9_000)),
     )

@@ -9,17 +9,28 @@ from jtrader.risk.emergency import NS_PER_DAY, EmergencyManager
 from jtrader.risk.gate import PassThroughGate, StatefulGate, market_reference, reduces
 from jtrader.risk.limits import EmergencyLimits, RiskLimits
 from jtrader.risk.manager import RiskManager
-from jtrader.risk.ports import AccountView, BookReader, Denial, EmergencyActions, EmergencyHooks, RiskGate
+from jtrader.risk.ports import (
+    AccountView,
+    BookReader,
+    ClockReader,
+    Denial,
+    EmergencyActions,
+    EmergencyHooks,
+    HoldingsReader,
+    RiskGate,
+)
 
 __all__ = [
     "NS_PER_DAY",
     "AccountView",
     "BookReader",
+    "ClockReader",
     "Denial",
     "EmergencyActions",
     "EmergencyHooks",
     "EmergencyLimits",
     "EmergencyManager",
+    "HoldingsReader",
     "PassThroughGate",
     "RiskGate",
     "RiskLimits",

@@ -53,7 +53,7 @@ from jtrader.model import (
     Trade,
 )
 from jtrader.risk.limits import EmergencyLimits
-from jtrader.risk.ports import AccountView, EmergencyActions
+from jtrader.risk.ports import AccountView, ClockReader, EmergencyActions, HoldingsReader
 
 __all__ = ["NS_PER_DAY", "EmergencyManager"]
 
@@ -70,6 +70,8 @@ class EmergencyManager:
         self.limits = limits if limits is not None else EmergencyLimits()
         self._account: AccountView | None = None
         self._actions: EmergencyActions | None = None
+        self._clock: ClockReader | None = None
+        self._holdings: HoldingsReader | None = None
         #: name of the trigger that fired, None while all is well
         self.triggered: str | None = None
         self.attempts = 0
@@ -99,6 +101,8 @@ class EmergencyManager:
         """Attach to the run's account view and actions port (called once by the engine)."""
         self._account = account
         self._actions = actions
+        self._clock = account.clock
+        self._holdings = account.holdings
         if self._currency is None:
             self._currency = next(iter(account.instruments.values())).quote
 
@@ -111,7 +115,7 @@ class EmergencyManager:
     def on_message(self, msg: Any) -> None:
         """Check the message-driven triggers (called by the engine after marks are updated)."""
         account = self._account
-        if account is None:
+        if account is None or self._clock is None or self._holdings is None:
             return
         if self.triggered is not None:
             if self._retry_due:
@@ -121,7 +125,7 @@ class EmergencyManager:
             return
         limits = self.limits
         kind = type(msg)
-        now = account.now
+        now = self._clock.now
         stale = limits.stale_after_ns
         if stale is not None:
             last_seen = self._last_seen
@@ -144,14 +148,14 @@ class EmergencyManager:
             what = msg.symbol if kind is BookResync else ",".join(msg.symbols) or msg.connection
             self.trigger("book_resync", f"{kind.__name__} {what}")
             return
-        if self._equity_checks and (
-            account.open_positions or account.fill_count != self._fills_seen or now >= self._next_day_ns
-        ):
-            self._check_equity(now)
+        if self._equity_checks:
+            holdings = self._holdings
+            if holdings.open_positions or holdings.fill_count != self._fills_seen or now >= self._next_day_ns:
+                self._check_equity(now)
 
     def _check_equity(self, now: int) -> None:
         account, actions = self._bound()
-        self._fills_seen = account.fill_count
+        self._fills_seen = account.holdings.fill_count
         equity = account.equity(self._currency or "")
         limits = self.limits
         if now >= self._next_day_ns:

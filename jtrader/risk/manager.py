@@ -86,7 +86,9 @@ class RiskManager(StatefulGate):
     # -- checks -----------------------------------------------------------------------------
     def check(self, cmd: SubmitOrder | ReplaceOrder) -> Denial | None:
         """None when ``cmd`` may go to the exchange, else ``(reason, message)``."""
-        account, _ = self._bound()
+        account = self._account
+        if account is None:
+            account, _ = self._bound()  # raises ConfigError
         if type(cmd) is ReplaceOrder:
             denial = self._check(account, cmd.new, cmd.order_id)
         else:
@@ -97,9 +99,10 @@ class RiskManager(StatefulGate):
         return denial
 
     def _check(self, account: AccountView, cmd: SubmitOrder, releasing: str | None) -> Denial | None:
-        denial = self.check_state(cmd)
-        if denial is not None:
-            return denial
+        if self.state is not _ACTIVE:
+            denial = self.check_state(cmd)
+            if denial is not None:
+                return denial
         symbol = cmd.symbol
         inst = account.instruments.get(symbol)
         if inst is None:
@@ -205,3 +208,4 @@ class RiskManager(StatefulGate):
 _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _LIMIT, _STOP, _STOP_LIMIT = OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT
 _BUY = Side.BUY
+_ACTIVE = TradingState.ACTIVE

@@ -19,7 +19,16 @@ from jtrader.model import Instrument, RejectReason, ReplaceOrder, Side, SubmitOr
 if TYPE_CHECKING:
     from jtrader.model import MarketMessage
 
-__all__ = ["AccountView", "BookReader", "Denial", "EmergencyActions", "EmergencyHooks", "RiskGate"]
+__all__ = [
+    "AccountView",
+    "BookReader",
+    "ClockReader",
+    "Denial",
+    "EmergencyActions",
+    "EmergencyHooks",
+    "HoldingsReader",
+    "RiskGate",
+]
 
 #: a denied order: the reason code and a message for people
 Denial = tuple[RejectReason, str]
@@ -41,6 +50,26 @@ class BookReader(Protocol):
         """True when best bid >= best ask."""
 
 
+class ClockReader(Protocol):
+    """The engine clock, read-only: ``now`` in ns."""
+
+    @property
+    def now(self) -> int:
+        """The engine clock in ns."""
+
+
+class HoldingsReader(Protocol):
+    """Two counters a per-message check reads as plain attributes (no call per message)."""
+
+    @property
+    def fill_count(self) -> int:
+        """Fills delivered so far (equity can only move with a fill or a mark)."""
+
+    @property
+    def open_positions(self) -> int:
+        """Instruments with a non-zero position."""
+
+
 class AccountView(Protocol):
     """What a pre-trade check and an emergency manager read: the account *as the strategy knows it*.
 
@@ -55,6 +84,14 @@ class AccountView(Protocol):
         """The engine clock in ns."""
 
     @property
+    def clock(self) -> ClockReader:
+        """The engine clock itself (a per-message reader keeps it instead of calling :attr:`now`)."""
+
+    @property
+    def holdings(self) -> HoldingsReader:
+        """Fill and open-position counters, read as attributes (see :class:`HoldingsReader`)."""
+
+    @property
     def instruments(self) -> Mapping[str, Instrument]:
         """The run's instruments by symbol."""
 
@@ -66,14 +103,6 @@ class AccountView(Protocol):
 
     def equity(self, currency: str) -> int:
         """Balance of ``currency`` plus positions quoted in it at their marks, atoms."""
-
-    @property
-    def fill_count(self) -> int:
-        """Fills delivered so far (equity can only move with a fill or a mark)."""
-
-    @property
-    def open_positions(self) -> int:
-        """Instruments with a non-zero position."""
 
     def free_on_arrival(self, currency: str, releasing: str | None = None) -> int:
         """Atoms of ``currency`` a new order may use when it reaches the venue (see the class docstring)."""

@@ -61,6 +61,16 @@ class Account:
         return self._clock.now
 
     @property
+    def clock(self) -> Clock:
+        """The engine clock (read ``now`` only)."""
+        return self._clock
+
+    @property
+    def holdings(self) -> Portfolio:
+        """The portfolio, for its ``fill_count`` and ``open_positions`` counters (read only)."""
+        return self._portfolio
+
+    @property
     def instruments(self) -> Mapping[str, Instrument]:
         """The run's instruments by symbol."""
         return self._instruments
@@ -88,16 +98,6 @@ class Account:
     def equity(self, currency: str) -> int:
         """Equity in ``currency`` atoms (see :meth:`Portfolio.equity`)."""
         return self._portfolio.equity(currency)
-
-    @property
-    def fill_count(self) -> int:
-        """Fills delivered so far."""
-        return self._portfolio.fill_count
-
-    @property
-    def open_positions(self) -> int:
-        """Instruments with a non-zero position."""
-        return self._portfolio.open_positions
 
     def free_balance(self, currency: str) -> int:
         """Balance of ``currency`` minus what every open order locks (cancels in flight included), atoms."""

@@ -189,6 +189,8 @@ class OrderTracker:
 
     def locked(self, currency: str, *, staying_only: bool, releasing: str | None = None) -> int:
         """Atoms of ``currency`` the open orders lock (only those staying on arrival when ``staying_only``)."""
+        if not self.open:
+            return 0
         total = 0
         orders = self.staying(releasing) if staying_only else self.open.values()
         for order in orders:
