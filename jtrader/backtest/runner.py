@@ -50,10 +50,12 @@ class BacktestResult:
 
     @property
     def instrument(self) -> Instrument:
+        """The instrument of the series."""
         return self.series.instrument
 
     @property
     def portfolio(self) -> Portfolio:
+        """The run's portfolio (balances, positions, PnL)."""
         assert self.run.portfolio is not None
         return self.run.portfolio
 
@@ -64,18 +66,22 @@ class BacktestResult:
 
     @property
     def cash(self) -> int:
+        """Quote balance at the end, in atoms."""
         return self.portfolio.balance(self.instrument.quote)
 
     @property
     def position(self) -> int:
+        """Position at the end, in lots."""
         return self.portfolio.position(self.instrument.symbol)
 
     @property
     def fees(self) -> int:
+        """Fees paid in the quote currency, in atoms."""
         return self.portfolio.fees_paid(self.instrument.quote)
 
     @property
     def round_trips(self) -> int:
+        """Closed round trips (see :func:`count_round_trips`)."""
         return count_round_trips(self.fills)
 
 

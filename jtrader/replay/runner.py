@@ -59,6 +59,7 @@ __all__ = [
     "default_emergency_limits",
     "default_risk_limits",
     "replay",
+    "run_replay",
 ]
 
 log = logging.getLogger(__name__)
@@ -307,9 +308,16 @@ def _checked(
             yield msg
 
 
-def replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcome:
-    """Replay ``path``; the outcome's ``summary`` is the ``--json`` output of ``jtrader replay``."""
+def run_replay(path: str | Path, config: ReplayConfig | None = None) -> ReplayOutcome:
+    """Replay ``path``; the outcome's ``summary`` is the ``--json`` output of ``jtrader replay``.
+
+    A strategy callback that raises stops the replay with :class:`~jtrader.errors.StrategyError`.
+    """
     return _Replay(path, config or ReplayConfig()).run()
+
+
+#: the same function under its first name (``jtrader.replay.runner.replay``)
+replay = run_replay
 
 
 def _levels(inst: Instrument, levels: list[tuple[int, int]]) -> list[list[str]]:

@@ -31,8 +31,7 @@ from jtrader.model import (
     OrderType,
     Side,
 )
-from jtrader.strategies.sma_cross import one_symbol
-from jtrader.trading import Strategy
+from jtrader.trading import Strategy, single_symbol
 
 if TYPE_CHECKING:
     from jtrader.model import Bar
@@ -99,7 +98,7 @@ class Breakout(Strategy):
 
     def on_start(self, ctx: Context) -> None:
         """Check that the run has one symbol, or that ``symbol`` names one of them."""
-        self._only = one_symbol(self, ctx, self.p.symbol)
+        self._only = single_symbol(ctx, self.p.symbol, self.name)
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the channel and keep exactly one stop resting at the right level."""

@@ -26,34 +26,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jtrader.errors import ConfigError
 from jtrader.model import OrderCanceled, OrderDenied, OrderExpired, OrderFilled, OrderRejected, OrderType, Side
-from jtrader.trading import Strategy
+from jtrader.trading import Strategy, single_symbol
 
 if TYPE_CHECKING:
     from jtrader.model import Bar
     from jtrader.trading import Context
 
-__all__ = ["SmaCross", "one_symbol"]
-
-
-def one_symbol(strategy: Strategy, ctx: Context, wanted: str) -> str | None:
-    """The symbol a one-series strategy trades: ``wanted`` (checked), else the run's only symbol.
-
-    Returns None when the run has exactly one symbol and ``wanted`` is empty or that symbol (no
-    filtering needed per bar). Raises :class:`ConfigError` naming ``--param symbol=`` when the run
-    has several symbols and none was chosen, or an unknown one was.
-    """
-    symbols = ctx.symbols
-    name = type(strategy).name
-    if wanted and wanted not in symbols:
-        raise ConfigError(f"{name}: symbol {wanted!r} is not in this run ({', '.join(symbols)})")
-    if len(symbols) == 1:
-        return None
-    if not wanted:
-        raise ConfigError(
-            f"{name} keeps one series of bars but this run has {len(symbols)} symbols ({', '.join(symbols)}): "
-            f"choose one with --param symbol={symbols[0]}"
-        )
-    return wanted
+__all__ = ["SmaCross"]
 
 
 class SmaCross(Strategy):
@@ -88,7 +67,7 @@ class SmaCross(Strategy):
 
     def on_start(self, ctx: Context) -> None:
         """Check that the run has one symbol, or that ``symbol`` names one of them."""
-        self._only = one_symbol(self, ctx, self.p.symbol)
+        self._only = single_symbol(ctx, self.p.symbol, self.name)
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the sums with ``bar.close`` (ticks) and act on a crossover.

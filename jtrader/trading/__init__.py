@@ -21,7 +21,7 @@ from jtrader.trading.execution import Execution
 from jtrader.trading.orders import OrderTracker, TrackedOrder
 from jtrader.trading.portfolio import Portfolio
 from jtrader.trading.report import event_record, events_to_records
-from jtrader.trading.strategy import Strategy, coerce_param
+from jtrader.trading.strategy import Strategy, coerce_param, single_symbol
 from jtrader.trading.views import BookView, OrderSnapshot, PortfolioView
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "coerce_param",
     "event_record",
     "events_to_records",
+    "single_symbol",
 ]

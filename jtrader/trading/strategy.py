@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from jtrader.model import Bar, BookDelta, BookSnapshot, Quote, Trade
     from jtrader.trading.context import Context
 
-__all__ = ["Strategy", "coerce_param"]
+__all__ = ["Strategy", "coerce_param", "single_symbol"]
 
 _TRUE = {"1", "true", "yes", "on", "y", "t"}
 _FALSE = {"0", "false", "no", "off", "n", "f"}
@@ -133,3 +133,24 @@ class Strategy:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.param_values.items())
         return f"{type(self).__name__}({args})"
+
+
+def single_symbol(ctx: Context, wanted: str, name: str) -> str | None:
+    """The one symbol a single-series strategy ``name`` trades: ``wanted`` (checked), else the run's only one.
+
+    Returns None when the run has exactly one symbol (and ``wanted`` is empty or that symbol): the
+    strategy then needs no per-bar filter. Returns ``wanted`` in a run of several symbols. Raises
+    :class:`ConfigError` naming ``--param symbol=`` when the run has several symbols and none was
+    chosen, or when ``wanted`` is not in the run. Call it from ``on_start``.
+    """
+    symbols = ctx.symbols
+    if wanted and wanted not in symbols:
+        raise ConfigError(f"{name}: --param symbol={wanted} is not in this run ({', '.join(symbols)})")
+    if len(symbols) == 1:
+        return None
+    if not wanted:
+        raise ConfigError(
+            f"{name} keeps one series of bars but this run has {len(symbols)} symbols ({', '.join(symbols)}): "
+            f"choose one with --param symbol={symbols[0]}"
+        )
+    return wanted

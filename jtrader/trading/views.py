@@ -19,13 +19,25 @@ if TYPE_CHECKING:
 __all__ = ["BookView", "OrderSnapshot", "PortfolioView"]
 
 
-class BookView:
+class _Frozen:
+    """No attribute of a view can be set or deleted once it is built (``AttributeError``)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only: {name!r} cannot be set")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only: {name!r} cannot be deleted")
+
+
+class BookView(_Frozen):
     """A read-only window on the L2 book of one instrument as the exchange holds it now."""
 
     __slots__ = ("_book",)
 
     def __init__(self, book: OrderBook) -> None:
-        self._book = book
+        object.__setattr__(self, "_book", book)
 
     @property
     def symbol(self) -> str:
@@ -127,13 +139,13 @@ class OrderSnapshot(NamedTuple):
         return max(self.size - self.filled, 0)
 
 
-class PortfolioView:
+class PortfolioView(_Frozen):
     """Read-only access to the run's portfolio: balances, positions, PnL, fees, equity (atoms, lots)."""
 
     __slots__ = ("_portfolio",)
 
     def __init__(self, portfolio: Portfolio) -> None:
-        self._portfolio = portfolio
+        object.__setattr__(self, "_portfolio", portfolio)
 
     def balance(self, currency: str) -> int:
         """Total balance of ``currency`` in atoms, from delivered fills."""

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
 import pytest
 
 import jtrader
 
-PUBLIC_MODULES = ["jtrader", "jtrader.model", "jtrader.errors", "jtrader.book"]
+PUBLIC_MODULES = [
+    "jtrader",
+    "jtrader.model",
+    "jtrader.errors",
+    "jtrader.book",
+    "jtrader.trading",
+    "jtrader.risk",
+    "jtrader.backtest",
+    "jtrader.replay",
+]
 
 
 def test_the_package_exports_its_version() -> None:
@@ -85,14 +95,42 @@ def test_public_classes_functions_and_their_members_are_documented(module_name: 
 
 
 def test_top_level_exports_are_the_same_objects_as_in_their_modules() -> None:
-    from jtrader import book, errors, model
-
+    modules = [importlib.import_module(name) for name in PUBLIC_MODULES if name != "jtrader"]
     for name in jtrader.__all__:
         if name == "__version__":
             continue
         obj = getattr(jtrader, name)
-        found = [m for m in (book, errors, model) if getattr(m, name, None) is obj]
+        found = [m for m in modules if getattr(m, name, None) is obj]
         assert found, f"jtrader.{name} is not re-exported from a public module"
+
+
+def test_a_user_writes_and_runs_a_strategy_from_the_top_level_names_only(tmp_path) -> None:
+    """What a user needs is at the top: Strategy, Context, the loaders and the runners."""
+    csv = tmp_path / "candles.csv"
+    rows = ["ts,open,high,low,close,volume"]
+    for i in range(60):
+        close = 100 + (i % 20 if i < 40 else 40 - i % 20)
+        rows.append(f"{1_700_000_000 + 60 * i},{close},{close + 1},{close - 1},{close},1")
+    csv.write_text("\n".join(rows) + "\n")
+
+    class Buyer(jtrader.Strategy):
+        def on_bar(self, ctx: jtrader.Context, bar: jtrader.Bar) -> None:
+            if ctx.position(bar.symbol) == 0 and not ctx.open_orders():
+                ctx.buy(bar.symbol, 100)
+
+    inst = jtrader.Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.01")
+    series = jtrader.load_candles(csv, inst)
+    result = jtrader.run_backtest(series, Buyer(), cash=10**22)
+    assert isinstance(result, jtrader.BacktestResult) and result.fills and result.run.denials == 0
+    recording = Path(__file__).resolve().parents[2] / "recordings" / "coinbase_btcusd_sample.jtrec"
+    outcome = jtrader.run_replay(recording, jtrader.ReplayConfig(top=1))
+    assert isinstance(outcome, jtrader.ReplayOutcome) and outcome.summary["books"]
+
+
+def test_the_top_level_runner_names_do_not_collide_with_subpackages() -> None:
+    import jtrader.replay  # noqa: F401 - importing the subpackage must not hide the runner
+
+    assert callable(jtrader.run_replay) and callable(jtrader.run_backtest)
 
 
 def test_star_import_gives_exactly_all() -> None:
