@@ -28,9 +28,7 @@ def candles(tmp_path: Path) -> Path:
     s = random_walk(inst, 400, seed=11)
     rows = ["ts,open,high,low,close,volume"]
     for i in range(len(s.close)):
-        rows.append(
-            f"{s.start[i] // 10**9},{s.open[i] / 100},{s.high[i] / 100},{s.low[i] / 100},{s.close[i] / 100},1"
-        )
+        rows.append(f"{s.start[i] // 10**9},{s.open[i] / 100},{s.high[i] / 100},{s.low[i] / 100},{s.close[i] / 100},1")
     path = tmp_path / "candles.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -80,7 +78,17 @@ def test_a_raising_strategy_is_an_error_naming_where_and_writes_no_results(candl
 def test_real_ethbtc_candles_run_without_a_denial(shared_data: Path, strategy: str) -> None:
     path = shared_data / "candles" / "binance_1m_ethbtc_2018-01.json"
     proc = run_cli(
-        "backtest", path, "--symbol", "ETH-BTC", "--tick", "0.00000001", "--strategy", strategy, "--cash", "10", "--json"
+        "backtest",
+        path,
+        "--symbol",
+        "ETH-BTC",
+        "--tick",
+        "0.00000001",
+        "--strategy",
+        strategy,
+        "--cash",
+        "10",
+        "--json",
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
