@@ -7,7 +7,7 @@ a simulator). The engine never reaches past this protocol into the exchange.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from jtrader.book import OrderBook
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Execution"]
 
 
+@runtime_checkable
 class Execution(Protocol):
     """Orders out, events back. Times in ns; events are ``jtrader.model`` order events in delivery order.
 

@@ -110,7 +110,7 @@ def test_sma_cross_makes_the_same_trades_as_backtesting_py(backtesting: Any, ser
     ours = jtrader_trades(series, result.fills)
     assert result.run.denials == 0 and result.run.rejections == 0
     assert len(theirs) > 100
-    assert ours[: len(theirs)] == theirs
+    assert ours == theirs
 
 
 def test_breakout_makes_the_same_trades_as_backtesting_py(backtesting: Any, series: CandleSeries) -> None:
@@ -135,4 +135,4 @@ def test_breakout_makes_the_same_trades_as_backtesting_py(backtesting: Any, seri
     ours = jtrader_trades(series, result.fills)
     assert result.run.denials == 0 and result.run.rejections == 0
     assert len(theirs) > 100
-    assert ours[: len(theirs)] == theirs
+    assert ours == theirs

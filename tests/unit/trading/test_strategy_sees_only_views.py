@@ -150,3 +150,16 @@ def test_the_portfolio_view_reads_every_figure() -> None:
         0,
     )
     assert got["record"] == {"USD": "100000"} and str(got["text"]).startswith("PortfolioView(")
+
+
+def test_the_simulated_exchange_implements_the_execution_port_and_the_engine_its_ports() -> None:
+    from jtrader.risk import AccountView, EmergencyActions
+    from jtrader.sim import SimulatedExchange
+    from jtrader.trading import Execution
+
+    engine = make_engine(Script())
+    assert isinstance(engine.exchange, SimulatedExchange) and isinstance(engine.exchange, Execution)
+    account: AccountView = engine.account
+    actions: EmergencyActions = engine.router
+    assert account.instruments["BTC-USD"] is BTC and account.now == engine.clock.now
+    assert callable(actions.send_unchecked) and callable(actions.halt)
