@@ -6,7 +6,7 @@ This layer sits below ``jtrader.trading``: it never imports the engine.
 """
 
 from jtrader.risk.emergency import NS_PER_DAY, EmergencyManager
-from jtrader.risk.gate import PassThroughGate, StatefulGate, market_reference, reduces
+from jtrader.risk.gate import PassThroughGate, StatefulGate, reduces
 from jtrader.risk.limits import EmergencyLimits, RiskLimits
 from jtrader.risk.manager import RiskManager
 from jtrader.risk.ports import (
@@ -36,6 +36,5 @@ __all__ = [
     "RiskLimits",
     "RiskManager",
     "StatefulGate",
-    "market_reference",
     "reduces",
 ]

@@ -154,9 +154,10 @@ class EmergencyManager:
                 self._check_equity(now)
 
     def _check_equity(self, now: int) -> None:
-        account, actions = self._bound()
-        self._fills_seen = account.holdings.fill_count
-        equity = account.equity(self._currency or "")
+        holdings = self._holdings
+        assert holdings is not None  # on_message checked it
+        self._fills_seen = holdings.fill_count
+        equity = holdings.equity(self._currency or "")
         limits = self.limits
         if now >= self._next_day_ns:
             self._next_day_ns = (now // NS_PER_DAY + 1) * NS_PER_DAY
@@ -176,6 +177,7 @@ class EmergencyManager:
                 return
             soft = limits.reduce_at_drawdown_bps
             if soft is not None and drawdown * 10_000 >= soft * peak:
+                _, actions = self._bound()
                 actions.reduce(f"drawdown {drawdown} atoms from the peak {peak}")
 
     def on_event(self, event: Any) -> None:

@@ -14,7 +14,7 @@ from jtrader.errors import ConfigError
 from jtrader.model import RejectReason, ReplaceOrder, RiskStateChanged, Side, SubmitOrder, TradingState
 from jtrader.risk.ports import AccountView, Denial
 
-__all__ = ["PassThroughGate", "StatefulGate", "market_reference", "reduces"]
+__all__ = ["PassThroughGate", "StatefulGate", "reduces"]
 
 _HALTED, _REDUCING = TradingState.HALTED, TradingState.REDUCING
 
@@ -85,12 +85,3 @@ class PassThroughGate(StatefulGate):
 
     def __repr__(self) -> str:
         return f"PassThroughGate(state={self.state.value})"
-
-
-def market_reference(account: AccountView, symbol: str, side: Side) -> int | None:
-    """A MARKET order's reference price in ticks: the opposite touch, else the mark (rounded up), else None."""
-    touch = account.touch(symbol, side)
-    if touch is not None:
-        return touch
-    mark = account.mark_x2(symbol)
-    return None if mark is None else (mark + 1) // 2

@@ -39,8 +39,11 @@ checks are skipped (the exchange rejects a market order it cannot fill with ``NO
 
 from __future__ import annotations
 
-from jtrader.model import OrderType, RejectReason, ReplaceOrder, Side, SubmitOrder, TradingState
-from jtrader.risk.gate import StatefulGate, market_reference
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jtrader.model import Instrument, OrderType, RejectReason, ReplaceOrder, Side, SubmitOrder, TradingState
+from jtrader.risk.gate import StatefulGate
 from jtrader.risk.limits import RiskLimits
 from jtrader.risk.ports import AccountView, Denial
 
@@ -62,6 +65,14 @@ class RiskManager(StatefulGate):
         self._last_refill: int | None = None
         #: denials per reason code (for reports)
         self.denials: dict[str, int] = {}
+        self._instruments: Mapping[str, Instrument] = {}
+        self._clock: Any = None
+
+    def bind(self, account: AccountView, emit: Callable[[Any], None]) -> None:
+        """Attach to the run's account view and event emitter (called once by the engine)."""
+        super().bind(account, emit)
+        self._instruments = account.instruments
+        self._clock = account.clock
 
     @property
     def limits(self) -> RiskLimits:
@@ -104,10 +115,10 @@ class RiskManager(StatefulGate):
             if denial is not None:
                 return denial
         symbol = cmd.symbol
-        inst = account.instruments.get(symbol)
+        inst = self._instruments.get(symbol)
         if inst is None:
             return None
-        limits = self.limits
+        limits = self._limits
         if limits.deny_while_resyncing and account.resyncing(symbol):
             return RejectReason.BOOK_RESYNCING, f"the book of {symbol} awaits a resync snapshot"
         kind = cmd.order_type
@@ -116,7 +127,7 @@ class RiskManager(StatefulGate):
         elif kind is _STOP:
             ref = cmd.stop_price
         else:
-            ref = market_reference(account, symbol, cmd.side)
+            ref = account.market_price(symbol, cmd.side)
         size = cmd.size
         quote_size = cmd.quote_size
         if quote_size is not None and size == 0 and ref:
@@ -148,13 +159,13 @@ class RiskManager(StatefulGate):
                     return RejectReason.INSUFFICIENT_BALANCE, f"needs {need} {currency} atoms, {free} free on arrival"
         if self._rate is None:
             return None
-        return self._take_token(account.now)
+        return self._take_token(self._clock.now)
 
     def _check_limits(
         self, account: AccountView, cmd: SubmitOrder, size: int, notional: int | None, releasing: str | None
     ) -> Denial | None:
         """The optional limits (size, notional, position, open orders, price band), in that order."""
-        limits = self.limits
+        limits = self._limits
         symbol = cmd.symbol
         max_size = limits.max_order_size_lots
         if max_size is not None and type(max_size) is dict:

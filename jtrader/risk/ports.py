@@ -59,7 +59,7 @@ class ClockReader(Protocol):
 
 
 class HoldingsReader(Protocol):
-    """Two counters a per-message check reads as plain attributes (no call per message)."""
+    """What a per-message check reads without a wrapper call: two counters and the equity."""
 
     @property
     def fill_count(self) -> int:
@@ -68,6 +68,9 @@ class HoldingsReader(Protocol):
     @property
     def open_positions(self) -> int:
         """Instruments with a non-zero position."""
+
+    def equity(self, currency: str) -> int:
+        """Balance of ``currency`` plus positions quoted in it at their marks, atoms."""
 
 
 class AccountView(Protocol):
@@ -116,8 +119,9 @@ class AccountView(Protocol):
     def open_order_count(self) -> int:
         """Open orders as the strategy knows them (cancels in flight included)."""
 
-    def touch(self, symbol: str, side: Side) -> int | None:
-        """The price a MARKET order of ``side`` meets first: best ask for a BUY, best bid for a SELL."""
+    def market_price(self, symbol: str, side: Side) -> int | None:
+        """A MARKET order's reference price in ticks: the opposite touch (best ask for a BUY, best
+        bid for a SELL), else the mark rounded up to a tick, else None."""
 
     def mark_x2(self, symbol: str) -> int | None:
         """Twice the mark in ticks (bar close, book mid, last trade), None before any."""

@@ -116,7 +116,7 @@ class Account:
 
     def open_orders_on_arrival(self, releasing: str | None = None) -> int:
         """Open orders the venue will hold when a new order arrives."""
-        return sum(1 for _ in self._tracker.staying(releasing))
+        return self._tracker.staying_count(releasing)
 
     def exposure_on_arrival(self, symbol: str, side: Side, releasing: str | None = None) -> int:
         """Lots open on ``side`` of ``symbol`` that the venue will still hold when a new order arrives."""
@@ -141,12 +141,15 @@ class Account:
             return False  # pragma: no cover
         return book.bids.best is not None and book.asks.best is not None
 
-    def touch(self, symbol: str, side: Side) -> int | None:
-        """Best ask for a BUY, best bid for a SELL, in ticks; None when that side is empty."""
+    def market_price(self, symbol: str, side: Side) -> int | None:
+        """The opposite touch in ticks (best ask for a BUY), else the mark rounded up, else None."""
         book = self._books.get(symbol)
-        if book is None:
-            return None
-        return book.asks.best if side is _BUY else book.bids.best
+        if book is not None:
+            touch = book.asks.best if side is _BUY else book.bids.best
+            if touch is not None:
+                return touch
+        mark = self._portfolio.marks_x2.get(symbol)
+        return None if mark is None else (mark + 1) // 2
 
     def mark_x2(self, symbol: str) -> int | None:
         """Twice the mark in ticks, None before any."""

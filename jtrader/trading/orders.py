@@ -14,8 +14,6 @@ a SELL its base lots still open; a reduce-only SELL nothing (the venue clips it 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from jtrader.model import Instrument, OrderFilled, OrderStatus, OrderType, Side, SubmitOrder
 from jtrader.trading.views import OrderSnapshot
 
@@ -181,20 +179,25 @@ class OrderTracker:
         """Snapshots of the open orders (of ``symbol`` when given) in submission order."""
         return [o.snapshot() for o in self.open.values() if symbol is None or o.cmd.symbol == symbol]
 
-    def staying(self, releasing: str | None = None) -> Iterator[TrackedOrder]:
+    def staying(self, releasing: str | None = None) -> list[TrackedOrder]:
         """Open orders the venue will still hold when a new order arrives (no cancel in flight)."""
+        return [o for o in self.open.values() if not o.cancel_pending and o.cmd.order_id != releasing]
+
+    def staying_count(self, releasing: str | None = None) -> int:
+        """How many open orders the venue will still hold when a new order arrives."""
+        count = 0
         for order in self.open.values():
             if not order.cancel_pending and order.cmd.order_id != releasing:
-                yield order
+                count += 1
+        return count
 
     def locked(self, currency: str, *, staying_only: bool, releasing: str | None = None) -> int:
         """Atoms of ``currency`` the open orders lock (only those staying on arrival when ``staying_only``)."""
-        if not self.open:
-            return 0
         total = 0
-        orders = self.staying(releasing) if staying_only else self.open.values()
-        for order in orders:
-            if order.lock_currency == currency:
+        for order in self.open.values():
+            if order.lock_currency == currency and not (
+                staying_only and (order.cancel_pending or order.cmd.order_id == releasing)
+            ):
                 total += order.lock
         return total
 

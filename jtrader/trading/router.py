@@ -26,7 +26,6 @@ from jtrader.model import (
     TradingState,
 )
 from jtrader.model.events import builder
-from jtrader.risk import market_reference
 
 if TYPE_CHECKING:
     from jtrader.risk import RiskGate
@@ -94,7 +93,7 @@ class OrderRouter:
     def _reference(self, cmd: SubmitOrder) -> int | None:
         """The price a market BUY by size is expected to pay (for the tracker's lock estimate)."""
         if cmd.order_type is _MARKET and cmd.side is _BUY and cmd.quote_size is None:
-            return market_reference(self._account, cmd.symbol, cmd.side)
+            return self._account.market_price(cmd.symbol, cmd.side)
         return None
 
     def submit(  # noqa: PLR0917 - the documented positional order

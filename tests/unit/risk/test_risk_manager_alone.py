@@ -18,7 +18,7 @@ from jtrader.model import (
     TradingState,
     to_atoms,
 )
-from jtrader.risk import AccountView, PassThroughGate, RiskLimits, RiskManager, market_reference, reduces
+from jtrader.risk import AccountView, PassThroughGate, RiskLimits, RiskManager, reduces
 
 BTC = Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.0001")
 ONE = 10_000
@@ -95,8 +95,11 @@ class FakeAccount:
     def open_order_count(self):
         return self.open_orders
 
-    def touch(self, symbol, side):
-        return self.the_book.best_ask if side is Side.BUY else self.the_book.best_bid
+    def market_price(self, symbol, side):
+        touch = self.the_book.best_ask if side is Side.BUY else self.the_book.best_bid
+        if touch is not None:
+            return touch
+        return None if self.mark is None else (self.mark + 1) // 2
 
     def mark_x2(self, symbol):
         return self.mark
@@ -151,16 +154,15 @@ def test_sells_need_base_and_reduce_only_sells_are_left_to_the_venue() -> None:
     assert risk.check(limit(ONE, side=Side.SELL)) is None
 
 
-def test_a_market_buy_is_priced_at_the_touch_then_at_the_mark() -> None:
+def test_a_market_buy_is_checked_at_its_market_price_and_without_one_left_to_the_venue() -> None:
     account = FakeAccount()
-    market = SubmitOrder(T0, "o-1", "BTC-USD", Side.BUY, OrderType.MARKET, ONE)
-    assert market_reference(account, "BTC-USD", Side.BUY) == 1_001_000
-    account.the_book = Book(None, None)
-    account.mark = 2 * 1_000_000 + 1
-    assert market_reference(account, "BTC-USD", Side.BUY) == 1_000_001  # half a tick rounds up
-    account.mark = None
-    assert market_reference(account, "BTC-USD", Side.SELL) is None
     risk, _, _ = gate(account=account)
+    market = SubmitOrder(T0, "o-1", "BTC-USD", Side.BUY, OrderType.MARKET, ONE // 10)
+    assert risk.check(market)[0] is RejectReason.INSUFFICIENT_BALANCE  # at the ask, 1,001 USD > 1,000
+    account.the_book = Book(None, None)
+    account.mark = 2 * 1_000_000
+    assert risk.check(market) is None  # at the mark, exactly 1,000 USD
+    account.mark = None
     assert risk.check(market) is None  # no price at all: the venue answers NO_MARKET
 
 

@@ -227,3 +227,13 @@ def test_orders_filled_partly_lock_only_what_is_left() -> None:
     [fill] = [e for e in engine.result.events if type(e) is OrderFilled]
     paid = BTC.notional_atoms(ASK, fill.size)
     assert fill.size == ONE and seen == [USD_100K - paid - BTC.notional_atoms(ASK, 2 * ONE)]
+
+
+def test_the_market_price_is_the_touch_then_the_mark_rounded_up() -> None:
+    engine = make_engine(Script())
+    account = engine.account
+    assert account.market_price("BTC-USD", Side.BUY) is None and account.market_price("XRP-USD", Side.BUY) is None
+    engine.portfolio.mark_x2("BTC-USD", 2 * BID + 1)
+    assert account.market_price("BTC-USD", Side.SELL) == BID + 1  # half a tick rounds up
+    engine.run([book(T0)])
+    assert (account.market_price("BTC-USD", Side.BUY), account.market_price("BTC-USD", Side.SELL)) == (ASK, BID)
