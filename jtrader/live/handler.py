@@ -137,7 +137,7 @@ class WebSocketHandler:
     ``rest`` (a :class:`~jtrader.live.rest.RestClient`) is needed for Binance depth snapshots;
     ``on_record(record)`` and ``on_messages(record, messages)`` are called synchronously on the
     event loop, in order (keep them fast; a slow consumer slows the read and lets the socket
-    buffer fill, it never reorders or drops).
+    buffer fill, it never reorders or drops); ``on_state(state)`` sees every state change.
     """
 
     def __init__(
@@ -150,6 +150,7 @@ class WebSocketHandler:
         on_messages: Callable[[Record, list[MarketMessage]], None] | None = None,
         config: HandlerConfig | None = None,
         clock: Callable[[], int] = time.time_ns,
+        on_state: Callable[[HandlerState], None] | None = None,
     ) -> None:
         self.plan = plan
         self.config = config or HandlerConfig()
@@ -158,6 +159,7 @@ class WebSocketHandler:
         self.rest = rest
         self.on_record = on_record
         self.on_messages = on_messages
+        self.on_state = on_state
         self._clock = clock
         self.state = HandlerState.DISCONNECTED
         self.last_error: LiveError | None = None
@@ -207,6 +209,8 @@ class WebSocketHandler:
         if state is not self.state:
             log.info("%s feed: %s -> %s", self.plan.venue, self.state.value, state.value)
             self.state = state
+            if self.on_state is not None:
+                self.on_state(state)
 
     def _now(self) -> int:
         ts = self._clock()

@@ -33,7 +33,13 @@ from jtrader.errors import ConfigError
 from jtrader.live.localvenue.faults import ConnectionFaults, FaultSpec
 from jtrader.live.localvenue.http_api import RestApi, json_response
 from jtrader.live.localvenue.market import MarketState, Prescan
-from jtrader.live.localvenue.sessions import BinanceSession, CoinbaseSession, Session, parse_binance_path
+from jtrader.live.localvenue.sessions import (
+    BINANCE_MAX_INCOMING_PER_S,
+    BinanceSession,
+    CoinbaseSession,
+    Session,
+    parse_binance_path,
+)
 from jtrader.recording import Direction, open_source
 
 __all__ = ["LocalVenue"]
@@ -52,7 +58,8 @@ class LocalVenue:
     ``outbox_limit``: frames queued per connection before the timeline waits;
     ``heartbeat_fill_s``: a Coinbase heartbeats subscriber that got none for this long gets one
     made by the server; ``gate_wait_s``: how long the timeline waits, at a recorded subscribe
-    request, for a client repeating the recorded session to send the same request.
+    request, for a client repeating the recorded session to send the same request;
+    ``max_incoming_per_s``: Binance closes a connection that sends more messages a second (1008).
     """
 
     def __init__(
@@ -69,6 +76,7 @@ class LocalVenue:
         heartbeat_fill_s: float = 1.5,
         gate_wait_s: float = 1.0,
         book_wait_s: float = 5.0,
+        max_incoming_per_s: int = BINANCE_MAX_INCOMING_PER_S,
     ) -> None:
         if speed is not None and not speed > 0:
             raise ConfigError(f"speed must be max or > 0, got {speed}")
@@ -85,6 +93,7 @@ class LocalVenue:
         self.outbox_limit = outbox_limit
         self.heartbeat_fill_s = heartbeat_fill_s
         self.gate_wait_s = gate_wait_s
+        self.max_incoming_per_s = max_incoming_per_s
         self.prescan = Prescan.scan(self.venue, header.products, self.source)
         self.recorded_requests = self.prescan.recorded_requests
         self.products_known = set(self.prescan.symbols())
@@ -92,7 +101,6 @@ class LocalVenue:
         self.api = RestApi(self, http_429=self.faults.http_429, seed=seed, book_wait_s=book_wait_s)
         self.sessions: list[Session] = []
         self.connections = 0
-        self.heartbeat_counter = 0
         #: recorded frames offered to the sessions, and times the recording was played
         self.delivered = 0
         self.plays = 0

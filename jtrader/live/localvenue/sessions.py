@@ -61,7 +61,8 @@ class SessionHost(Protocol):
     products_known: set[str]
     recorded_requests: list[tuple[str, str, tuple[str, ...]]]
     outbox_limit: int
-    heartbeat_counter: int
+    #: Binance: incoming messages a second before the connection is closed (1008)
+    max_incoming_per_s: int
 
     def subscriptions_changed(self) -> None: ...
 
@@ -448,8 +449,9 @@ class BinanceSession(Session):
         incoming.append(now)
         while incoming and now - incoming[0] > 1.0:
             incoming.popleft()
-        if len(incoming) > BINANCE_MAX_INCOMING_PER_S:
-            log.info("connection %d: more than %d messages a second: closing", self.index, BINANCE_MAX_INCOMING_PER_S)
+        limit = self.host.max_incoming_per_s
+        if len(incoming) > limit:
+            log.info("connection %d: more than %d messages a second: closing", self.index, limit)
             self.close()
             await self.ws.close(1008, "Too many requests")
             return
