@@ -197,7 +197,10 @@ def make_plan(
     """
     if venue not in VENUES:
         raise ConfigError(f"unknown venue {venue!r}; expected one of {', '.join(VENUES)}")
-    names = tuple(dict.fromkeys(p.strip() for p in products if p.strip()))
+    if venue == "coinbase":
+        names = tuple(dict.fromkeys(p.strip().upper() for p in products if p.strip()))
+    else:
+        names = tuple(dict.fromkeys(p.strip().upper().replace("-", "") for p in products if p.strip()))
     if not names:
         raise ConfigError("give at least one product (--products BTC-USD or BTCUSDT)")
     chosen = tuple(dict.fromkeys(channels)) or DEFAULT_CHANNELS[venue]
@@ -209,14 +212,12 @@ def make_plan(
     if stall_timeout_s is not None and not stall_timeout_s > 0:
         raise ConfigError(f"stall timeout must be > 0 s, got {stall_timeout_s}")
     if venue == "coinbase":
-        names = tuple(p.upper() for p in names)
         for channel in chosen:
             if channel not in coinbase_rest.CHANNELS or channel in ("user", "futures_balance_summary", "heartbeats"):
                 raise ConfigError(
                     f"Coinbase channel {channel!r} cannot be recorded; use level2, market_trades, ticker..."
                 )
         return CoinbasePlan(venue, names, chosen, ws_url, rest, stall_timeout_s or 5.0, None, send_rate=8.0)
-    names = tuple(p.upper().replace("-", "") for p in names)
     plan = BinancePlan(
         venue,
         names,

@@ -171,6 +171,8 @@ class WebSocketHandler:
         self._stopping = False
         self._last_ts = 0
         self._n_connections = 0
+        #: True once the current connection went ``live`` (the reconnect backoff then starts over)
+        self.reached_live = False
         self._frames = 0
         self._messages = 0
         self._counts = HandlerCounters()
@@ -328,10 +330,10 @@ class WebSocketHandler:
         delays = backoff_delays(config.backoff_initial_s, 2.0, config.backoff_max_s, seed=config.backoff_seed)
         try:
             while not self._stopping:
-                reached_live = False
+                self.reached_live = False
                 try:
                     await self.connect()
-                    reached_live = await self.receive()
+                    await self.receive()
                 except LiveError as exc:
                     self.last_error = exc
                     if not self._stopping:
@@ -340,7 +342,7 @@ class WebSocketHandler:
                     await self._teardown()
                 if self._stopping:
                     break
-                if reached_live:
+                if self.reached_live:  # a connection that worked: start the backoff over
                     delays = backoff_delays(
                         config.backoff_initial_s, 2.0, config.backoff_max_s, seed=config.backoff_seed
                     )
@@ -373,17 +375,15 @@ class WebSocketHandler:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def receive(self) -> bool:
-        """Receive frames on the open connection until it closes; return True if it reached ``live``.
-
-        Raises the typed error that ended the connection (a clean :meth:`stop` returns normally).
+    async def receive(self) -> None:
+        """Receive frames on the open connection until it closes (:attr:`reached_live` says whether it
+        went ``live``). Raises the typed error that ended the connection; a clean :meth:`stop` returns.
         """
         ws = self._ws
         if ws is None:
             raise ConnectionLostError("not connected")
-        reached_live = False
         if self._stopping:
-            return reached_live
+            return
         watchdog = self._spawn(self._watchdog(ws))
         sender = self._spawn(self._sender(ws))
         loop = asyncio.get_running_loop()
@@ -397,7 +397,7 @@ class WebSocketHandler:
                 except ConnectionClosed as exc:
                     self._waiting_since = None
                     if self._stopping:
-                        return reached_live
+                        return
                     if self._close_reason is not None:
                         raise self._close_reason from None
                     code = exc.rcvd.code if exc.rcvd is not None else 1006
@@ -406,9 +406,9 @@ class WebSocketHandler:
                 self._waiting_since = None
                 handle(frame)
                 if self._stopping:  # frames still queued in websockets after a stop are not taken
-                    return reached_live
-                if not reached_live and self.state in (HandlerState.LIVE, HandlerState.RESYNCING):
-                    reached_live = True
+                    return
+                if not self.reached_live and self.state in (HandlerState.LIVE, HandlerState.RESYNCING):
+                    self.reached_live = True
         finally:
             self._waiting_since = None
             watchdog.cancel()

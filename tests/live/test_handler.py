@@ -29,7 +29,7 @@ from jtrader.errors import (
 )
 from jtrader.live.feeds import make_plan
 from jtrader.live.handler import HandlerConfig, HandlerState, WebSocketHandler
-from jtrader.live.localvenue import LocalVenue
+from jtrader.live.localvenue import FaultSpec, LocalVenue
 from jtrader.live.rest import RestClient
 from jtrader.recording import Direction, Record
 
@@ -280,6 +280,7 @@ async def test_server_pings_are_answered_and_keep_the_connection_open() -> None:
             await ws.send(orjson.dumps({"channel": "heartbeats", "timestamp": "2026-01-01T00:00:00Z", "sequence_num": i + 1,
                                          "events": [{"current_time": "x", "heartbeat_counter": i}]}))  # fmt: skip
         latencies.append(ws.latency)
+        await ws.wait_closed()
 
     async with _server(pinging, ping_interval=0.05, ping_timeout=0.3) as url:
         handler = _coinbase(url, ping_interval_s=None)
@@ -364,3 +365,76 @@ def _recv_frames(path: Path):  # type: ignore[no-untyped-def]
     from jtrader.recording import open_source
 
     return (r for r in open_source(path) if r.direction == Direction.RECV)
+
+
+@pytest.mark.asyncio
+async def test_a_101_with_a_wrong_accept_key_is_a_failed_handshake() -> None:
+    async def liar(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: wrong\r\n\r\n")  # fmt: skip
+        await writer.drain()
+        await reader.read()
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(liar, "127.0.0.1", 0)
+    try:
+        handler = _coinbase(f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        async with asyncio.timeout(10):
+            with pytest.raises(HandshakeRejectedError, match="handshake failed"):
+                await handler.connect()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.asyncio
+async def test_misuse_is_refused_clearly() -> None:
+    handler = _coinbase("ws://127.0.0.1:65535/x?y")
+    with pytest.raises(ConnectionLostError, match="not connected"):
+        await handler.receive()
+    handler.stop()
+    with pytest.raises(ConnectionLostError, match="stopped"):
+        await handler.connect()
+    await handler.close()
+    assert handler.state is HandlerState.CLOSED
+
+
+@pytest.mark.asyncio
+async def test_receive_times_never_go_back_even_when_the_clock_does() -> None:
+    async def talk(ws: ServerConnection) -> None:
+        await ws.recv()
+        await ws.send(ACK)
+        for i in range(5):
+            await ws.send(orjson.dumps({"channel": "heartbeats", "timestamp": "2026-01-01T00:00:00Z", "sequence_num": i + 1,
+                                        "events": [{"current_time": "x", "heartbeat_counter": i}]}))  # fmt: skip
+        await ws.wait_closed()
+
+    ticks = iter(range(10**18, 0, -1000))  # a clock that runs backwards
+    async with _server(talk) as url:
+        records: list[Record] = []
+        plan = make_plan("coinbase", ["BTC-USD"], ["level2"], url)
+        handler = WebSocketHandler(
+            plan, config=HandlerConfig(**FAST), clock=lambda: next(ticks), on_record=records.append
+        )
+        await _run_until(handler, lambda: handler.counters.frames >= 6, "the heartbeats")
+    stamps = [r.ts for r in records]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+
+
+@pytest.mark.asyncio
+async def test_a_snapshot_that_cannot_be_fetched_is_retried_later(binance_small: Path) -> None:
+    async with LocalVenue(binance_small, faults=FaultSpec.parse("http_429=1")) as venue:
+        plan = dataclasses.replace(make_plan("binance", ["BTCUSDT"], ["depth@100ms"], venue.url), diff_wait_s=0.05)
+        rest = RestClient("binance", plan.rest_url, max_retries=0)
+        handler = WebSocketHandler(plan, rest=rest, config=HandlerConfig(**FAST))
+        try:
+            await _run_until(handler, lambda: handler.recovery.stale >= 2, "two failed fetches")
+        finally:
+            await rest.aclose()
+    assert handler.counters.resyncs >= 2 and handler.adapter.is_resyncing("BTCUSDT")
+    async with LocalVenue(binance_small) as venue:
+        plan = dataclasses.replace(make_plan("binance", ["BTCUSDT"], ["depth@100ms"], venue.url), diff_wait_s=0.05)
+        no_rest = WebSocketHandler(plan, config=HandlerConfig(**FAST))
+        await _run_until(no_rest, lambda: no_rest.recovery.stale >= 1, "a fetch without a REST client")
