@@ -107,22 +107,26 @@ def test_serve_in_process_stops_on_sigint(coinbase_small: Path, capsys: pytest.C
     assert "connection(s)" in capsys.readouterr().err
 
 
+_RECORD = ["record", "--venue", "coinbase", "--products"]
+_DOWNLOAD = ["download-candles", "--venue", "coinbase", "--product", "BTC-USD", "--out", "x.csv"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["record", "--venue", "coinbase", "--products", ",", "--out", "x.jtrec"], "at least one product"),
-        (["record", "--venue", "coinbase", "--products", "BTC-USD", "--duration", "0", "--out", "{tmp}/x.jtrec"], "--duration"),
-        (["record", "--venue", "coinbase", "--products", "BTC-USD", "--max-messages", "0", "--out", "{tmp}/x.jtrec"], "--max-messages"),
-        (["record", "--venue", "binance", "--products", "BTCUSDT", "--url", "http://x", "--out", "x.jtrec"], "ws://"),
+        ([*_RECORD, ",", "--out", "x.jtrec"], "at least one product"),
+        ([*_RECORD, "BTC-USD", "--duration", "0", "--out", "{tmp}/x.jtrec"], "--duration"),
+        ([*_RECORD, "BTC-USD", "--max-messages", "0", "--out", "{tmp}/x.jtrec"], "--max-messages"),
+        (["record", "--venue", "binance", "--products", "BTCUSDT", "--url", "http://x", "--out", "x"], "ws://"),
         (["serve", "{rec}", "--speed", "fast"], "--speed"),
         (["serve", "{rec}", "--speed", "0"], "--speed"),
         (["serve", "{rec}", "--faults", "drop=3"], "probability"),
         (["serve", "{rec}", "--port", "70000"], "--port"),
         (["serve", "{tmp}/missing.jtrec"], "does not exist"),
-        (["download-candles", "--venue", "coinbase", "--product", "BTC-USD", "--start", "2026-01-02", "--end", "2026-01-01", "--out", "x.csv"], "--end"),
-        (["download-candles", "--venue", "coinbase", "--product", "BTC-USD", "--start", "2026-01-01", "--end", "2026-01-02", "--interval", "1s", "--out", "x.csv"], "Coinbase has no 1s"),
+        ([*_DOWNLOAD, "--start", "2026-01-02", "--end", "2026-01-01"], "--end"),
+        ([*_DOWNLOAD, "--start", "2026-01-01", "--end", "2026-01-02", "--interval", "1s"], "Coinbase has no 1s"),
     ],
-)  # fmt: skip
+)
 def test_bad_arguments_are_one_clear_error(
     argv: list[str], message: str, tmp_path: Path, coinbase_small: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

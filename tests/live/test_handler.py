@@ -33,6 +33,18 @@ from jtrader.live.localvenue import FaultSpec, LocalVenue
 from jtrader.live.rest import RestClient
 from jtrader.recording import Direction, Record
 
+
+def _heartbeat(seq: int) -> bytes:
+    return orjson.dumps(
+        {
+            "channel": "heartbeats",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "sequence_num": seq,
+            "events": [{"current_time": "x", "heartbeat_counter": seq}],
+        }
+    )
+
+
 ACK = orjson.dumps(
     {
         "channel": "subscriptions",
@@ -277,8 +289,7 @@ async def test_server_pings_are_answered_and_keep_the_connection_open() -> None:
         await ws.send(ACK)
         for i in range(8):
             await asyncio.sleep(0.05)
-            await ws.send(orjson.dumps({"channel": "heartbeats", "timestamp": "2026-01-01T00:00:00Z", "sequence_num": i + 1,
-                                         "events": [{"current_time": "x", "heartbeat_counter": i}]}))  # fmt: skip
+            await ws.send(_heartbeat(i + 1))
         latencies.append(ws.latency)
         await ws.wait_closed()
 
@@ -407,8 +418,7 @@ async def test_receive_times_never_go_back_even_when_the_clock_does() -> None:
         await ws.recv()
         await ws.send(ACK)
         for i in range(5):
-            await ws.send(orjson.dumps({"channel": "heartbeats", "timestamp": "2026-01-01T00:00:00Z", "sequence_num": i + 1,
-                                        "events": [{"current_time": "x", "heartbeat_counter": i}]}))  # fmt: skip
+            await ws.send(_heartbeat(i + 1))
         await ws.wait_closed()
 
     ticks = iter(range(10**18, 0, -1000))  # a clock that runs backwards

@@ -78,10 +78,9 @@ def test_candle_pages_cover_the_range_without_overlap() -> None:
 
 
 def test_candle_bodies_keep_the_venue_decimals_and_refuse_bad_ones() -> None:
-    body = orjson.dumps(
-        {"candles": [{"start": "1767225660", "low": "1.5", "high": "2", "open": "1.6", "close": "1.7", "volume": "3"},
-                     {"start": "1767225600", "low": "1.0", "high": "2", "open": "1.1", "close": "1.2", "volume": "0.5"}]}
-    )  # fmt: skip
+    keys = ("start", "low", "high", "open", "close", "volume")
+    rows = [("1767225660", "1.5", "2", "1.6", "1.7", "3"), ("1767225600", "1.0", "2", "1.1", "1.2", "0.5")]
+    body = orjson.dumps({"candles": [dict(zip(keys, row, strict=True)) for row in rows]})
     rows = parse_candle_rows("coinbase", body, START_NS, START_NS + 10 * _MIN)
     assert [(r.start, r.open, r.volume) for r in rows] == [(START_NS, "1.1", "0.5"), (START_NS + _MIN, "1.6", "3")]
     kline = [[1767225600000, "65000.01000000", "65001.00", "64999.00", "65000.50", "1.2", 0, "0", 0, "0", "0", "0"]]

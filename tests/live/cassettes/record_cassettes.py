@@ -11,6 +11,7 @@ the request paths and the bodies the server answered; the tests replay them with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -44,10 +45,8 @@ async def record(venue_name: str, folder: Path) -> None:
             for frame in sends:
                 await ws.send(frame.decode())
             while not venue.idle:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(ws.recv(), 0.5)
-                except TimeoutError:
-                    pass
         base = f"http://127.0.0.1:{venue.port}"
         with vcr.use_cassette(
             str(HERE / f"{venue_name}_rest.yaml"), record_mode="all", match_on=("method", "path", "query")

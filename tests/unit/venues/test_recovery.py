@@ -144,7 +144,8 @@ def test_the_policy_recovers_a_real_adapter_from_a_coinbase_gap() -> None:
                 {"side": "bid", "event_time": "2026-01-01T00:00:00Z", "price_level": "100.00", "new_quantity": "1"}
             ],
         }
-        return orjson.dumps({"channel": "l2_data", "timestamp": "2026-01-01T00:00:00Z", "sequence_num": seq, "events": [ev]})  # fmt: skip
+        envelope = {"channel": "l2_data", "timestamp": "2026-01-01T00:00:00Z", "sequence_num": seq}
+        return orjson.dumps({**envelope, "events": [ev]})
 
     assert policy.on_messages(T0, "c1", adapter.on_frame(T0, frame(0, "snapshot"), "c1")) == []
     (action,) = policy.on_messages(T0, "c1", adapter.on_frame(T0, frame(2, "update"), "c1"))
