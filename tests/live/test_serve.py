@@ -376,3 +376,32 @@ async def test_the_http_429_fault_answers_with_retry_after(binance_small: Path) 
     async with LocalVenue(binance_small, faults=FaultSpec.parse("http_429=1")) as venue, httpx.AsyncClient() as c:
         response = await c.get(f"http://127.0.0.1:{venue.port}/api/v3/time")
     assert response.status_code == 429 and response.headers["retry-after"] == "0"
+
+
+@pytest.mark.asyncio
+async def test_rest_edge_cases_are_venue_errors(coinbase_small: Path, binance_small: Path) -> None:
+    async with LocalVenue(coinbase_small) as venue, httpx.AsyncClient(base_url=f"http://127.0.0.1:{venue.port}") as c:
+        base = "/api/v3/brokerage/market"
+        nobook = (await c.get(f"{base}/product_book", params={"product_id": "BTC-USD"})).json()
+        unknown_book = await c.get(f"{base}/product_book", params={"product_id": "DOGE-USD"})
+        no_granularity = await c.get(f"{base}/products/BTC-USD/candles", params={"start": 1, "end": 2})
+        empty_ticker = (await c.get(f"{base}/products/BTC-USD/ticker")).json()
+        nowhere = await c.get(f"{base}/products/BTC-USD/nowhere")
+    assert nobook["pricebook"]["bids"] == [], "no book before the market starts"
+    assert unknown_book.status_code == 404 and no_granularity.status_code == 400 and nowhere.status_code == 404
+    assert empty_ticker == {"trades": [], "best_bid": "", "best_ask": ""}
+    async with (
+        LocalVenue(binance_small, book_wait_s=0.1) as venue,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{venue.port}") as c,
+    ):
+        one = (await c.get("/api/v3/exchangeInfo", params={"symbol": "btcusdt"})).json()
+        bad_list = await c.get("/api/v3/exchangeInfo", params={"symbols": "[oops"})
+        unknown = await c.get("/api/v3/exchangeInfo", params={"symbols": '["NOPEUSDT"]'})
+        waited = await c.get("/api/v3/depth", params={"symbol": "BTCUSDT", "limit": "7"})
+        venue.api.weight_limit = 30
+        limited = await c.get("/api/v3/exchangeInfo")
+    assert [s["symbol"] for s in one["symbols"]] == ["BTCUSDT"]
+    assert bad_list.status_code == 400 and unknown.json() == {"code": -1121, "msg": "Invalid symbol."}
+    assert waited.status_code == 503, "the server's book never synced: nobody subscribed"
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert limited.json()["code"] == -1003

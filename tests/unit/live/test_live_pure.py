@@ -181,3 +181,70 @@ def test_the_market_state_skips_what_the_adapter_refuses(tmp_path: Path) -> None
     assert market.process(Record(T0, Direction.RECV, "x", b'{"type":"error","message":"no"}')) is None
     rows = scan.candles("BTC-USD", 0, 2**40, 1)
     assert rows and all(r[2] >= max(r[1], r[4]) and r[3] <= min(r[1], r[4]) for r in rows)
+
+
+def _rec(payload: dict | bytes, direction: Direction = Direction.RECV, url: str | None = None) -> Record:
+    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+    return Record(T0, direction, "b1", body, url)
+
+
+def test_binance_raw_and_combined_frames_are_routed_by_stream_kind_and_symbol() -> None:
+    inst = Instrument("BTCUSDT", "BTC", "USDT", "0.01", "0.00000001", venue="binance")
+    market = MarketState("binance", {"BTCUSDT": inst})
+    frames = {
+        "depth": {"e": "depthUpdate", "E": 1767225600000, "s": "BTCUSDT", "U": 1, "u": 2, "b": [], "a": []},
+        "trade": {"e": "trade", "E": 1767225600000, "s": "BTCUSDT", "t": 1, "p": "1.00", "q": "1", "T": 1767225600000, "m": True},
+        "aggTrade": {"e": "aggTrade", "E": 1767225600000, "s": "BTCUSDT", "a": 1, "p": "1.00", "q": "1", "f": 1, "l": 1,
+                     "T": 1767225600000, "m": True},
+        "kline_1m": {"e": "kline", "E": 1767225600000, "s": "BTCUSDT", "k": {"i": "1m", "t": 1767225600000, "o": "1.00",
+                     "h": "1.00", "l": "1.00", "c": "1.00", "v": "1", "x": False}},
+        "bookTicker": {"u": 3, "s": "BTCUSDT", "b": "1.00", "B": "1", "a": "1.01", "A": "1"},
+        "ticker": {"e": "24hrTicker", "E": 1767225600000, "s": "BTCUSDT"},
+        "miniTicker": {"e": "24hrMiniTicker", "E": 1767225600000, "s": "BTCUSDT"},
+    }  # fmt: skip
+    for kind, data in frames.items():
+        delivery = market.process(_rec(data))
+        assert delivery is not None and (delivery.channel, delivery.products) == (kind, ("BTCUSDT",)), kind
+        assert delivery.data == orjson.dumps(data) and delivery.stream is None and delivery.diff == (kind == "depth")
+    for ignored in ({"result": None, "id": 1}, {"code": 2, "msg": "Invalid request"}, {"e": "serverShutdown", "E": 1},
+                    {"lastUpdateId": 5, "bids": [], "asks": []}, [1, 2]):  # fmt: skip
+        assert market.process(_rec(ignored)) is None
+    combined = b'{"stream":"btcusdt@depth@100ms","data":' + orjson.dumps(frames["depth"] | {"U": 3, "u": 4}) + b"}"
+    delivery = market.process(_rec(combined))
+    assert delivery is not None and delivery.stream == "btcusdt@depth@100ms" and delivery.data == combined[39:-1]
+    reordered = orjson.dumps({"data": frames["trade"] | {"t": 2}, "stream": "btcusdt@trade"})
+    delivery = market.process(_rec(reordered))
+    assert delivery is not None and orjson.loads(delivery.data or b"") == frames["trade"] | {"t": 2}
+    assert market.process(_rec(b"{not json")) is None
+    snapshot = {"lastUpdateId": 10, "bids": [["1.00", "2"]], "asks": [["1.01", "3"]]}
+    market.process(_rec(snapshot, Direction.HTTP, "https://api.binance.com/api/v3/depth?symbol=BTCUSDT"))
+    assert market.known("BTCUSDT") and market.update_id("BTCUSDT") == 10 and market.update_id("ETHUSDT") == 0
+    market.process(Record(T0, Direction.DISCONNECT, "b1", b""))
+    assert not market.known("BTCUSDT")
+    market.process(Record(T0, Direction.CONNECT, "b2", b"", "wss://x"))
+    assert market.last_trade["BTCUSDT"].trade_id == "2"
+
+
+def test_the_prescan_keeps_rest_objects_and_requests() -> None:
+    records = [
+        _rec({"products": [{"product_id": "BTC-USD", "price_increment": "0.01", "base_increment": "0.00000001",
+                            "quote_increment": "0.01"}, "junk"]}, Direction.HTTP,
+             "https://api.coinbase.com/api/v3/brokerage/market/products"),
+        _rec({"product_id": "ETH-USD", "price_increment": "0.01", "base_increment": "0.00000001"}, Direction.HTTP,
+             "https://api.coinbase.com/api/v3/brokerage/market/products/ETH-USD"),
+        _rec(b"not json", Direction.HTTP, "https://api.coinbase.com/api/v3/brokerage/market/products"),
+        _rec(b"[]", Direction.HTTP, "https://api.coinbase.com/api/v3/brokerage/market/products"),
+        _rec({"type": "subscribe", "channel": "level2", "product_ids": ["BTC-USD"]}, Direction.SEND),
+        _rec(b"{bad", Direction.SEND),
+        _rec({"type": "ping"}, Direction.SEND),
+        Record(T0, Direction.CONNECT, "b1", b"", "wss://x"),
+        Record(T0, Direction.DISCONNECT, "b1", b""),
+    ]  # fmt: skip
+    scan = Prescan.scan("coinbase", ["BTC-USD"], records)
+    assert set(scan.objects) == {"BTC-USD", "ETH-USD"} and scan.recorded_requests == [
+        ("subscribe", "level2", ("BTC-USD",))
+    ]
+    assert scan.symbols() == ["BTC-USD", "ETH-USD"] and scan.records == len(records) and scan.frames == 0
+    info = {"symbols": [{"symbol": "BTCUSDT", "filters": []}, "junk"]}
+    binance = Prescan.scan("binance", [], [_rec(info, Direction.HTTP, "https://api.binance.com/api/v3/exchangeInfo")])
+    assert set(binance.objects) == {"BTCUSDT"}
