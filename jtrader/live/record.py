@@ -67,12 +67,13 @@ class Recorder:
             max_age_ns=1_000_000_000,
         )
         self.rest = RestClient(plan.venue, plan.rest_url)
-        self.handler = WebSocketHandler(plan, rest=self.rest, on_record=self._write, config=options.handler)
+        self.handler = WebSocketHandler(plan, rest=self.rest, on_record=self.write, config=options.handler)
         self.stopped_by = ""
         self.received = 0
         self.started = 0.0
 
-    def _write(self, record: Record) -> None:
+    def write(self, record: Record) -> None:
+        """Write one record the handler hands on (and stop after ``max_frames`` received frames)."""
         self.writer.write(record.ts, record.direction, record.conn, record.payload, record.url)
         if record.direction is Direction.RECV:
             self.received += 1

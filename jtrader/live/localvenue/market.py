@@ -79,6 +79,19 @@ def _data_bytes(frame: bytes, obj: dict[str, Any]) -> bytes:
     return orjson.dumps(obj["data"])
 
 
+def _combined(payload: bytes) -> Delivery | None:
+    """``{"stream":"<name>","data":{...}}`` -> its Delivery by slicing, or None when the layout differs."""
+    end = payload.find(b'"', 11)
+    if end < 0 or not payload.startswith(b',"data":', end + 1) or not payload.endswith(b"}"):
+        return None
+    name = payload[11:end].decode()
+    symbol, _, rest = name.partition("@")
+    if not symbol or not rest:
+        return None
+    kind = binance_stream_kind(rest)
+    return Delivery(kind, (symbol.upper(),), payload, stream=name, data=payload[end + 9 : -1], diff=kind == "depth")
+
+
 class MarketState:
     """The market at the timeline's position (see the module docstring); ``venue`` is its name."""
 
@@ -131,6 +144,10 @@ class MarketState:
             ):
                 self.skipped += 1
                 return None
+            if self.venue == "binance" and payload.startswith(b'{"stream":"'):
+                fast = _combined(payload)  # the common Binance frame: routed without parsing it again
+                if fast is not None:
+                    return fast
             try:
                 obj = orjson.loads(payload)
             except orjson.JSONDecodeError:
