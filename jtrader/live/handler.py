@@ -43,19 +43,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
-from enum import StrEnum
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from jtrader.errors import (
     ConfigError,
     ConnectionLostError,
-    ConnectRefusedError,
-    ConnectTimeoutError,
-    HandshakeRejectedError,
     LiveError,
     RestError,
     StallError,
@@ -63,7 +58,12 @@ from jtrader.errors import (
     VenueErrorFrame,
 )
 from jtrader.live.backoff import FramePacer, backoff_delays
+from jtrader.live.connect import open_websocket
 from jtrader.live.feeds import FeedPlan
+from jtrader.live.rest import weight_of
+from jtrader.live.sender import ControlQueue
+from jtrader.live.state import HandlerConfig, HandlerCounters, HandlerState
+from jtrader.live.tap import RecordTap
 from jtrader.model import MarketMessage, VenueNotice
 from jtrader.recording import Direction, Record
 from jtrader.venues.recovery import FetchSnapshot, Reconnect, SendFrames
@@ -72,63 +72,7 @@ __all__ = ["HandlerConfig", "HandlerCounters", "HandlerState", "WebSocketHandler
 
 log = logging.getLogger(__name__)
 
-_new_record = tuple.__new__
 _RECV = Direction.RECV
-
-
-class HandlerState(StrEnum):
-    """Where the handler is (see the module docstring for the transitions)."""
-
-    DISCONNECTED = "disconnected"
-    CONNECTING = "connecting"
-    SUBSCRIBING = "subscribing"
-    LIVE = "live"
-    RESYNCING = "resyncing"
-    CLOSED = "closed"
-
-
-@dataclass(slots=True)
-class HandlerCounters:
-    """What the handler saw and did. ``gaps`` and ``malformed`` come from the adapter's counters."""
-
-    frames: int = 0  # websocket frames received
-    messages: int = 0  # market messages the adapter made of frames and REST bodies
-    connects: int = 0  # connections opened
-    reconnects: int = 0  # connections opened after the first
-    gaps: int = 0  # sequence / update-id gaps the adapter detected
-    resyncs: int = 0  # recovery actions carried out: level2 resubscribes, REST snapshots
-    malformed: int = 0  # frames the adapter could not parse (counted and skipped)
-    stalls: int = 0  # connections dropped because no frame came for stall_timeout_s
-    errors: int = 0  # venue error frames
-    sent: int = 0  # frames sent (subscriptions)
-    http: int = 0  # REST bodies handed to the adapter
-
-    def as_dict(self) -> dict[str, int]:
-        """The counters in declaration order (the ``record`` summary prints them)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass(slots=True)
-class HandlerConfig:
-    """Transport settings, in seconds. The venue's own (stall timeout, send rate) are in the plan."""
-
-    connect_timeout_s: float = 10.0
-    subscribe_timeout_s: float = 10.0
-    close_timeout_s: float = 2.0
-    ping_interval_s: float | None = 20.0
-    ping_timeout_s: float | None = 20.0
-    #: largest frame accepted (Coinbase's BTC-USD level2 snapshot is about 5 MB); None = no limit
-    max_frame_bytes: int | None = 64 * 1024 * 1024
-    #: frames websockets buffers before it stops reading the socket (back-pressure)
-    max_queue: int = 1024
-    backoff_initial_s: float = 0.5
-    backoff_max_s: float = 30.0
-    backoff_seed: int | None = 0
-    #: how often the watchdog checks stalls, ack and retry deadlines
-    tick_s: float = 0.1
-    #: overrides the plan's stall timeout / send rate (tests use short ones)
-    stall_timeout_s: float | None = None
-    send_rate: float | None = None
 
 
 class WebSocketHandler:
@@ -157,24 +101,19 @@ class WebSocketHandler:
         self.adapter = adapter if adapter is not None else plan.new_adapter()
         self.recovery = plan.new_recovery()
         self.rest = rest
-        self.on_record = on_record
-        self.on_messages = on_messages
+        self.tap = RecordTap(clock, on_record, on_messages)
         self.on_state = on_state
-        self._clock = clock
         self.state = HandlerState.DISCONNECTED
         self.last_error: LiveError | None = None
         #: id of the open connection (``coinbase.ws.3``), "" when none
         self.connection = ""
         self.stall_timeout_s = self.config.stall_timeout_s or plan.stall_timeout_s
-        self._pacer = FramePacer(self.config.send_rate or plan.send_rate, burst=8)
         self._ws: ClientConnection | None = None
         self._stopping = False
-        self._last_ts = 0
         self._n_connections = 0
         #: True once the current connection went ``live`` (the reconnect backoff then starts over)
         self.reached_live = False
         self._frames = 0
-        self._messages = 0
         self._counts = HandlerCounters()
         self._waiting_since: float | None = None
         self._close_reason: LiveError | None = None
@@ -182,8 +121,7 @@ class WebSocketHandler:
         self._ack_deadline: float | None = None
         self._opened_at = 0.0
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._send_queue: list[str] = []
-        self._send_wakeup: asyncio.Event | None = None
+        self._control = ControlQueue(FramePacer(self.config.send_rate or plan.send_rate, burst=8), self._send_now)
         self._seen_notices = self._seen_gaps = self._seen_buffered = 0
         self._remember_stats()
 
@@ -202,7 +140,7 @@ class WebSocketHandler:
         """A snapshot of the counters (:class:`HandlerCounters`)."""
         out = HandlerCounters(**self._counts.as_dict())
         out.frames = self._frames
-        out.messages = self._messages
+        out.messages = self.tap.messages
         out.gaps = self.adapter.stats.gaps
         out.malformed = self.adapter.stats.malformed
         return out
@@ -214,17 +152,23 @@ class WebSocketHandler:
             if self.on_state is not None:
                 self.on_state(state)
 
-    def _now(self) -> int:
-        ts = self._clock()
-        if ts <= self._last_ts:
-            ts = self._last_ts + 1
-        self._last_ts = ts
-        return ts
+    @property
+    def on_record(self) -> Callable[[Record], None] | None:
+        """Called with every record, before the adapter parses it (see :class:`RecordTap`)."""
+        return self.tap.on_record
 
-    def _emit(self, record: Record, messages: list[MarketMessage]) -> None:
-        self._messages += len(messages)
-        if self.on_messages is not None:
-            self.on_messages(record, messages)
+    @on_record.setter
+    def on_record(self, callback: Callable[[Record], None] | None) -> None:
+        self.tap.on_record = callback
+
+    @property
+    def on_messages(self) -> Callable[[Record, list[MarketMessage]], None] | None:
+        """Called with every record and the adapter's messages for it, in order."""
+        return self.tap.on_messages
+
+    @on_messages.setter
+    def on_messages(self, callback: Callable[[Record, list[MarketMessage]], None] | None) -> None:
+        self.tap.on_messages = callback
 
     def _remember_stats(self) -> None:
         stats = self.adapter.stats
@@ -232,10 +176,7 @@ class WebSocketHandler:
 
     def _record(self, direction: Direction, payload: bytes, url: str | None = None) -> Record:
         conn = f"{self.plan.venue}.http" if direction is Direction.HTTP else self.connection
-        record = Record(self._now(), direction, conn, payload, url)
-        if self.on_record is not None:
-            self.on_record(record)
-        return record
+        return self.tap.record(direction, conn, payload, url)
 
     # -- connecting -------------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -252,28 +193,12 @@ class WebSocketHandler:
         self._set_state(HandlerState.CONNECTING)
         log.info("%s feed: connecting to %s (attempt %d)", self.plan.venue, url, attempt)
         try:
-            ws = await connect(
-                url,
-                open_timeout=config.connect_timeout_s,
-                close_timeout=config.close_timeout_s,
-                ping_interval=config.ping_interval_s,
-                ping_timeout=config.ping_timeout_s,
-                max_size=config.max_frame_bytes,
-                max_queue=config.max_queue,
-                user_agent_header="jtrader",
-            )
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            error: LiveError = HandshakeRejectedError(f"{url}: handshake rejected with HTTP {status}", url, status)
-        except InvalidURI as exc:
+            ws = await open_websocket(url, config)
+        except ConfigError:
             self._set_state(HandlerState.DISCONNECTED)
-            raise ConfigError(f"bad websocket URL {url!r}: {exc}") from exc
-        except InvalidHandshake as exc:
-            error = HandshakeRejectedError(f"{url}: handshake failed: {exc}", url)
-        except TimeoutError:
-            error = ConnectTimeoutError(f"{url}: no connection within {config.connect_timeout_s} s", url)
-        except OSError as exc:
-            error = ConnectRefusedError(f"{url}: cannot connect: {exc.strerror or exc}", url)
+            raise
+        except LiveError as exc:
+            error = exc
         else:
             await self._opened(ws, url)
             return
@@ -290,7 +215,7 @@ class WebSocketHandler:
         self._close_reason = None
         self.connection = f"{self.plan.venue}.ws.{self._n_connections}"
         record = self._record(Direction.CONNECT, b"", url)
-        self._emit(record, self.adapter.on_connect(record.ts, self.connection))
+        self.tap.emit(record, self.adapter.on_connect(record.ts, self.connection))
         self._control_before = self.adapter.stats.control
         loop = asyncio.get_running_loop()
         self._opened_at = loop.time()
@@ -319,7 +244,7 @@ class WebSocketHandler:
             return
         data = frame.encode()
         record = self._record(Direction.SEND, data)
-        self._emit(record, [])
+        self.tap.emit(record, [])
         self._counts.sent += 1
         await ws.send(data, text=True)
 
@@ -385,7 +310,7 @@ class WebSocketHandler:
         if self._stopping:
             return
         watchdog = self._spawn(self._watchdog(ws))
-        sender = self._spawn(self._sender(ws))
+        sender = self._spawn(self._control.run(lambda: self._ws is ws))
         loop = asyncio.get_running_loop()
         recv = ws.recv
         handle = self.handle_frame
@@ -420,13 +345,9 @@ class WebSocketHandler:
         """
         self._frames += 1
         conn = self.connection
-        ts = self._clock()
-        if ts <= self._last_ts:
-            ts = self._last_ts + 1
-        self._last_ts = ts
-        record = _new_record(Record, (ts, _RECV, conn, frame, None))
-        if self.on_record is not None:
-            self.on_record(record)
+        tap = self.tap
+        record = tap.record(_RECV, conn, frame)
+        ts = record.ts
         adapter = self.adapter
         messages = adapter.on_frame(ts, frame, conn)
         stats = adapter.stats
@@ -439,9 +360,7 @@ class WebSocketHandler:
             self._recover(ts, conn, messages)
         elif self.state is HandlerState.SUBSCRIBING:
             self._check_ack()
-        self._messages += len(messages)
-        if self.on_messages is not None:
-            self.on_messages(record, messages)
+        tap.emit(record, messages)
         return messages
 
     def _check_ack(self) -> None:
@@ -471,7 +390,7 @@ class WebSocketHandler:
                     continue
                 self._counts.resyncs += len(action.products)
                 log.info("%s feed: resubscribing %s (%s)", self.plan.venue, ", ".join(action.products), action.reason)
-                self._queue_frames(action.frames)
+                self._control.put(action.frames)
             elif type(action) is FetchSnapshot:
                 self._counts.resyncs += 1
                 log.info("%s feed: fetching a %s snapshot (%s)", self.plan.venue, action.symbol, action.reason)
@@ -498,44 +417,19 @@ class WebSocketHandler:
         self.last_error = error
         self._spawn(ws.close(1000, "client reconnecting"))
 
-    def _queue_frames(self, frames: tuple[str, ...]) -> None:
-        queue = self._send_queue
-        if all(frame in queue for frame in frames):
-            return  # the same request is already waiting to go out
-        queue.extend(frames)
-        if self._send_wakeup is not None:
-            self._send_wakeup.set()
-
-    async def _sender(self, ws: ClientConnection) -> None:
-        """Send queued control frames at the plan's rate (venues drop clients that send too fast)."""
-        self._send_wakeup = wakeup = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                if not self._send_queue:
-                    wakeup.clear()
-                    await wakeup.wait()
-                    continue
-                wait = self._pacer.delay(loop.time())
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                if self._ws is not ws or not self._send_queue:
-                    return
-                await self._send_now(self._send_queue.pop(0))
-
     async def _fetch(self, action: FetchSnapshot) -> None:
         """GET a snapshot and hand the body to the adapter (recorded as an ``http`` record)."""
         adapter = self.adapter
         try:
             if self.rest is None:
                 raise RestError(f"no REST client to fetch {action.url}", action.url)
-            response = await self.rest.get(action.url, weight=_depth_weight(action.url))
+            response = await self.rest.get(action.url, weight=weight_of(action.url))
         except RestError as exc:
             log.warning("%s feed: snapshot of %s failed: %s", self.plan.venue, action.symbol, exc)
-            self.recovery.on_fetched(self._now(), action.symbol, adapter.resyncing)
+            self.recovery.on_fetched(self.tap.now(), action.symbol, adapter.resyncing)
             return
         self.handle_http(response.url, response.body)
-        self.recovery.on_fetched(self._last_ts, action.symbol, adapter.resyncing)
+        self.recovery.on_fetched(self.tap.last_ts, action.symbol, adapter.resyncing)
         if self.state in (HandlerState.LIVE, HandlerState.RESYNCING):
             self._went_live()
 
@@ -544,7 +438,7 @@ class WebSocketHandler:
         record = self._record(Direction.HTTP, body, url)
         self._counts.http += 1
         messages = self.adapter.on_http(record.ts, url, body)
-        self._emit(record, messages)
+        self.tap.emit(record, messages)
         return messages
 
     async def _watchdog(self, ws: ClientConnection) -> None:
@@ -563,7 +457,7 @@ class WebSocketHandler:
             elif max_age is not None and now - self._opened_at > max_age:
                 self._close(ConnectionLostError(f"planned reconnect after {max_age:.0f} s (venue limit)", 1000))
             elif not self.recovery.idle or self.adapter.resyncing:
-                self._act(self.recovery.on_tick(self._now(), self.adapter.resyncing))
+                self._act(self.recovery.on_tick(self.tap.now(), self.adapter.resyncing))
 
     async def _teardown(self) -> None:
         """Close the socket if open; tell the adapter and the policy (``disconnect`` record)."""
@@ -573,7 +467,7 @@ class WebSocketHandler:
                 self._set_state(HandlerState.DISCONNECTED)
             return
         self._ws = None
-        self._send_queue.clear()
+        self._control.clear()
         self._ack_deadline = None
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ws.close(), self.config.close_timeout_s + 1)
@@ -581,7 +475,7 @@ class WebSocketHandler:
             # a lost connection: books it fed are stale until resynced (a stop simply ends the session,
             # so a stopped recording replays to the books as they stood, not to a resync)
             record = self._record(Direction.DISCONNECT, b"")
-            self._emit(record, self.adapter.on_disconnect(record.ts, self.connection))
+            self.tap.emit(record, self.adapter.on_disconnect(record.ts, self.connection))
         self.recovery.on_disconnect(self.connection)
         self._remember_stats()
         self.connection = ""
@@ -596,13 +490,3 @@ class WebSocketHandler:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._set_state(HandlerState.CLOSED)
-
-
-def _depth_weight(url: str) -> int:
-    """Binance ``/depth`` weight from the URL's ``limit`` (1 for anything else)."""
-    if "/depth" not in url:
-        return 1
-    from jtrader.live.rest import binance_depth_weight
-
-    _, _, limit = url.partition("limit=")
-    return binance_depth_weight(int(limit.split("&")[0])) if limit.split("&")[0].isdigit() else 5

@@ -41,7 +41,7 @@ from jtrader.errors import ConfigError, IpBannedError, MalformedMessageError, Ra
 from jtrader.live.backoff import FramePacer, backoff_delays
 from jtrader.live.candles import CandleRow, candle_requests, parse_candle_rows
 
-__all__ = ["BINANCE_WEIGHT_LIMIT", "RestClient", "RestResponse", "binance_depth_weight"]
+__all__ = ["BINANCE_WEIGHT_LIMIT", "RestClient", "RestResponse", "binance_depth_weight", "weight_of"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,15 @@ def binance_depth_weight(limit: int) -> int:
     if limit <= 1000:
         return 50
     return 250
+
+
+def weight_of(url: str) -> int:
+    """The Binance weight of a GET of ``url``: ``/depth`` by its ``limit`` (5 when absent), 1 otherwise."""
+    if "/depth" not in url:
+        return 1
+    _, _, rest = url.partition("limit=")
+    limit = rest.split("&")[0]
+    return binance_depth_weight(int(limit)) if limit.isdigit() else 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,16 +30,12 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from jtrader.errors import ConfigError
+from jtrader.live.localvenue.binance import BINANCE_MAX_INCOMING_PER_S, BinanceSession
+from jtrader.live.localvenue.coinbase import CoinbaseSession
 from jtrader.live.localvenue.faults import ConnectionFaults, FaultSpec
 from jtrader.live.localvenue.http_api import RestApi, json_response
 from jtrader.live.localvenue.market import MarketState, Prescan
-from jtrader.live.localvenue.sessions import (
-    BINANCE_MAX_INCOMING_PER_S,
-    BinanceSession,
-    CoinbaseSession,
-    Session,
-    parse_binance_path,
-)
+from jtrader.live.localvenue.sessions import Session, parse_binance_path
 from jtrader.recording import Direction, open_source
 
 __all__ = ["LocalVenue"]

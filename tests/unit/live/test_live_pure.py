@@ -193,7 +193,8 @@ def test_binance_raw_and_combined_frames_are_routed_by_stream_kind_and_symbol() 
     market = MarketState("binance", {"BTCUSDT": inst})
     frames = {
         "depth": {"e": "depthUpdate", "E": 1767225600000, "s": "BTCUSDT", "U": 1, "u": 2, "b": [], "a": []},
-        "trade": {"e": "trade", "E": 1767225600000, "s": "BTCUSDT", "t": 1, "p": "1.00", "q": "1", "T": 1767225600000, "m": True},
+        "trade": {"e": "trade", "E": 1767225600000, "s": "BTCUSDT", "t": 1, "p": "1.00", "q": "1",
+                  "T": 1767225600000, "m": True},
         "aggTrade": {"e": "aggTrade", "E": 1767225600000, "s": "BTCUSDT", "a": 1, "p": "1.00", "q": "1", "f": 1, "l": 1,
                      "T": 1767225600000, "m": True},
         "kline_1m": {"e": "kline", "E": 1767225600000, "s": "BTCUSDT", "k": {"i": "1m", "t": 1767225600000, "o": "1.00",
