@@ -291,6 +291,7 @@ async def test_binance_rest_endpoints(binance_small: Path) -> None:
     assert int(info.headers["x-mbx-used-weight-1m"]) >= 20
     assert bad.status_code == 400 and bad.json() == {"code": -1121, "msg": "Invalid symbol."}
     assert len(klines) == 1 and klines[0][0] % 60_000 == 0 and len(seconds) == 3
+    assert klines[0][8] > 0 and float(klines[0][7]) > float(klines[0][5]) * 60_000, "quote volume and trade count"
     assert bad_interval.status_code == 400 and ping.json() == {}
     assert ticker["bidPrice"] == "0" and price["symbol"] == "BTCUSDT"  # nobody subscribed: the market has not started
     assert missing.status_code == 404

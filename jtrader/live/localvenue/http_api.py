@@ -201,7 +201,7 @@ class RestApi:
                 "close": price(c),
                 "volume": size(v),
             }
-            for s, o, h, lo, c, v in reversed(rows)
+            for s, o, h, lo, c, v, *_ in reversed(rows)
         ]
         return json_response(200, {"candles": candles})
 
@@ -311,24 +311,13 @@ class RestApi:
         end_ms = _int(query.get("endTime"), 2**62 // _NS_PER_MS)
         rows = self.host.prescan.candles(symbol, start_ms // 1000, end_ms // 1000 + 1, step)
         rows = [row for row in rows if start_ms <= row[0] * 1000 <= end_ms][:limit]
-        price, size = inst.ticks_to_price, inst.lots_to_size
+        price, size, quote = inst.ticks_to_price, inst.lots_to_size, render.quote_amount
+        # [open time, o, h, l, c, volume, close time, quote volume, trades, taker buy base, taker buy quote, "0"]
         body = [
-            [
-                s * 1000,
-                price(o),
-                price(h),
-                price(lo),
-                price(c),
-                size(v),
-                s * 1000 + step * 1000 - 1,
-                "0",
-                0,
-                "0",
-                "0",
-                "0",
-            ]
-            for s, o, h, lo, c, v in rows
-        ]
+            [s * 1000, price(o), price(h), price(lo), price(c), size(v), s * 1000 + step * 1000 - 1,
+             quote(inst, notional), count, size(buy), quote(inst, buy_notional), "0"]
+            for s, o, h, lo, c, v, notional, count, buy, buy_notional in rows
+        ]  # fmt: skip
         return json_response(200, body, headers)
 
     def _book_ticker(self, symbol: str, headers: dict[str, str]) -> Response:

@@ -28,7 +28,7 @@ import orjson
 
 from jtrader.book import OrderBook
 from jtrader.errors import BookError
-from jtrader.model import BookDelta, BookResync, BookSnapshot, Instrument, Trade
+from jtrader.model import BookDelta, BookResync, BookSnapshot, Instrument, Side, Trade
 from jtrader.recording import Direction, Record
 from jtrader.venues import BinanceAdapter, CoinbaseAdapter
 
@@ -269,7 +269,7 @@ class Prescan:
     #: the Coinbase session whose subscribe requests the recording holds (first one with a ``send``)
     recorded_conn: str | None = None
     recorded_requests: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
-    #: symbol -> second (unix s) -> [open, high, low, close, volume] in ticks and lots
+    #: symbol -> second (unix s) -> trade aggregates (see ``_add_trade``) in ticks, lots, tick x lot
     seconds: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     first_ts: int = 0
     last_ts: int = 0
@@ -304,15 +304,7 @@ class Prescan:
                 messages = adapter.on_disconnect(ts, conn)
             for msg in messages:
                 if type(msg) is Trade:
-                    second = (msg.ts_exchange or msg.ts) // _NS_PER_S
-                    row = seconds.setdefault(msg.symbol, {}).get(second)
-                    if row is None:
-                        seconds[msg.symbol][second] = [msg.price, msg.price, msg.price, msg.price, msg.size]
-                    else:
-                        row[1] = max(row[1], msg.price)
-                        row[2] = min(row[2], msg.price)
-                        row[3] = msg.price
-                        row[4] += msg.size
+                    _add_trade(seconds.setdefault(msg.symbol, {}), msg)
         scan.instruments = dict(adapter.instruments)
         return scan
 
@@ -347,25 +339,57 @@ class Prescan:
         """Every product the recording names or trades, header products first."""
         return list(dict.fromkeys([*self.products, *self.instruments]))
 
-    def candles(self, symbol: str, start_s: int, end_s: int, step_s: int) -> list[tuple[int, int, int, int, int, int]]:
-        """``(start_s, open, high, low, close, volume)`` buckets of ``step_s`` seconds with trades in
-        ``[start_s, end_s)``, oldest first (ticks and lots)."""
-        out: list[tuple[int, int, int, int, int, int]] = []
+    def candles(self, symbol: str, start_s: int, end_s: int, step_s: int) -> list[tuple[int, ...]]:
+        """Buckets of ``step_s`` seconds with trades in ``[start_s, end_s)``, oldest first:
+        ``(start_s, open, high, low, close, volume, notional, trades, taker_buy_volume, taker_buy_notional)``
+        with prices in ticks, volumes in lots and notionals in tick x lot units."""
+        out: list[tuple[int, ...]] = []
         rows = self.seconds.get(symbol, {})
         current: list[int] | None = None
         bucket = 0
         for second in sorted(s for s in rows if start_s <= s < end_s):
-            o, h, low, c, v = rows[second]
+            row = rows[second]
             start = second - second % step_s
             if current is None or start != bucket:
                 if current is not None:
-                    out.append((bucket, *current))  # type: ignore[arg-type]
-                bucket, current = start, [o, h, low, c, v]
+                    out.append((bucket, *current))
+                bucket, current = start, list(row)
             else:
-                current[1] = max(current[1], h)
-                current[2] = min(current[2], low)
-                current[3] = c
-                current[4] += v
+                current[1] = max(current[1], row[1])
+                current[2] = min(current[2], row[2])
+                current[3] = row[3]
+                for i in range(4, len(row)):
+                    current[i] += row[i]
         if current is not None:
-            out.append((bucket, *current))  # type: ignore[arg-type]
+            out.append((bucket, *current))
         return out
+
+
+def _add_trade(seconds: dict[int, list[int]], trade: Trade) -> None:
+    """Add ``trade`` to its second: ``[open, high, low, close, volume, notional, trades, buy volume, buy notional]``."""
+    second = (trade.ts_exchange or trade.ts) // _NS_PER_S
+    price, size = trade.price, trade.size
+    buy = trade.aggressor is Side.BUY
+    row = seconds.get(second)
+    if row is None:
+        seconds[second] = [
+            price,
+            price,
+            price,
+            price,
+            size,
+            price * size,
+            1,
+            size if buy else 0,
+            price * size if buy else 0,
+        ]
+        return
+    row[1] = max(row[1], price)
+    row[2] = min(row[2], price)
+    row[3] = price
+    row[4] += size
+    row[5] += price * size
+    row[6] += 1
+    if buy:
+        row[7] += size
+        row[8] += price * size

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ __all__ = [
     "coinbase_product_book_body",
     "exchange_info_body",
     "level_texts",
+    "quote_amount",
     "rfc3339",
     "sorted_levels",
 ]
@@ -173,16 +175,18 @@ def coinbase_product_book_body(inst: Instrument, book: OrderBook, limit: int, ts
     return orjson.dumps(body)
 
 
+def quote_amount(inst: Instrument, tick_lots: int) -> str:
+    """A notional in tick x lot units (sum of price ticks x size lots) as a plain decimal of the quote."""
+    value = Decimal(tick_lots) * Decimal(str(inst.price_tick)) * Decimal(str(inst.size_lot))
+    return format(value.normalize(), "f") if value else "0"
+
+
 def _half(floor_text: str, inst: Instrument) -> str:
     """``floor + tick/2`` printed exactly (one more decimal digit)."""
-    from decimal import Decimal
-
     return str(Decimal(floor_text) + Decimal(str(inst.price_tick)) / 2)
 
 
 def _plain(value: object) -> str:
-    from decimal import Decimal
-
     return format(Decimal(str(value)).normalize(), "f")
 
 
