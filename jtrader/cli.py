@@ -23,6 +23,9 @@ RUNNERS = {
     "generate": "jtrader.marketgen.command:run",
     "convert": "jtrader.recording.command:run_convert",
     "strategies": "jtrader.strategies.command:run",
+    "record": "jtrader.live.commands:run_record",
+    "serve": "jtrader.live.commands:run_serve",
+    "download-candles": "jtrader.live.commands:run_download_candles",
 }
 
 
@@ -91,7 +94,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("strategies", help="list the bundled strategies with their parameters")
     st.add_argument("--json", action="store_true")
+    _add_live_parsers(sub)
     return parser
+
+
+def _add_live_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``record``, ``serve`` and ``download-candles`` (jtrader.live; see docs/live-data.md)."""
+    rec = sub.add_parser("record", help="record a live market-data session (no strategy) to a .jtrec file")
+    rec.add_argument("--venue", choices=["coinbase", "binance"], required=True)
+    rec.add_argument(
+        "--products", required=True, metavar="P[,P]", help="BTC-USD,ETH-USD (Coinbase) or BTCUSDT (Binance)"
+    )
+    rec.add_argument(
+        "--channels",
+        metavar="C[,C]",
+        help="Coinbase channels (default level2,market_trades,ticker; heartbeats always) or Binance streams "
+        "(default depth@100ms,trade,bookTicker)",
+    )
+    rec.add_argument(
+        "--url", help="websocket endpoint (default: the venue's public one; ws://HOST:PORT for jtrader serve)"
+    )
+    rec.add_argument("--rest-url", help="REST root (default: the venue's, or the --url host and port)")
+    stop = rec.add_mutually_exclusive_group()
+    stop.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    stop.add_argument("--max-messages", type=int, metavar="N", help="stop after N websocket frames received")
+    rec.add_argument("--stall-timeout", type=float, metavar="S", help="reconnect when no frame comes for S seconds")
+    rec.add_argument("--connect-timeout", type=float, default=10.0, metavar="S", help="connect timeout (default 10 s)")
+    rec.add_argument("--subscribe-frames", action="store_true", help="Binance: SUBSCRIBE frames instead of URL streams")
+    rec.add_argument(
+        "--depth-limit", type=int, default=5000, help="Binance: levels of REST depth snapshots (default 5000)"
+    )
+    rec.add_argument("--out", required=True, metavar="FILE.jtrec")
+    rec.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+
+    srv = sub.add_parser("serve", help="serve a recording as a local venue (Coinbase or Binance protocol) with faults")
+    srv.add_argument("recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")
+    srv.add_argument("--format", choices=["auto", "jtrader", "cryptofeed", "hftbacktest"], default="auto")
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)")
+    srv.add_argument("--port", type=int, default=0, help="port (default 0: a free port; see the first line printed)")
+    srv.add_argument("--speed", default="max", help="max (as fast as clients read), 1 (recorded pace) or N")
+    srv.add_argument("--loop", action="store_true", help="start the recording again when it ends")
+    srv.add_argument("--faults", metavar="SPEC", help="e.g. drop=0.01,dup=0.01,reorder=0.01,gap_every=500,stall_s=5")
+    srv.add_argument("--seed", type=int, default=0, help="seed of the faults (default 0)")
+
+    dl = sub.add_parser("download-candles", help="download candles over REST to a file `jtrader backtest` reads")
+    dl.add_argument("--venue", choices=["coinbase", "binance"], required=True)
+    dl.add_argument("--product", required=True, help="BTC-USD (Coinbase) or BTCUSDT (Binance)")
+    dl.add_argument("--start", required=True, metavar="ISO", help="first open time, e.g. 2026-01-01T00:00:00Z")
+    dl.add_argument("--end", required=True, metavar="ISO", help="end (exclusive)")
+    dl.add_argument("--interval", default="1m", help="candle length: 1m, 5m, 15m, 1h, 1d... (default 1m)")
+    dl.add_argument(
+        "--url", help="REST root (default: the venue's; http://HOST:PORT or ws://HOST:PORT of jtrader serve)"
+    )
+    dl.add_argument("--out", required=True, metavar="FILE.parquet|.csv")
+    dl.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,19 @@ A rejected or denied *order* is never an exception: it is an event (see ``jtrade
     ├── BookError                   an order book operation that breaks the book's invariants
     ├── OrderError                  an order command built wrongly by code (not a venue rejection)
     ├── StrategyError               a strategy callback raised (names strategy, callback, symbol, time)
-    └── InvariantError              an internal invariant broke: a bug in jtrader
+    ├── InvariantError              an internal invariant broke: a bug in jtrader
+    └── LiveError                   a live websocket or REST exchange with a venue failed (jtrader.live)
+        ├── ConnectError            a websocket could not be opened
+        │   ├── ConnectRefusedError     nothing accepts connections at the address (refused, unreachable)
+        │   ├── ConnectTimeoutError     the connection or its handshake took longer than the timeout
+        │   └── HandshakeRejectedError  the server answered the upgrade with an HTTP error status
+        ├── SubscribeTimeoutError   the venue did not acknowledge a subscription in time
+        ├── VenueErrorFrame         the venue sent an error frame ({"type":"error"}, {"code","msg"})
+        ├── StallError              no frame arrived for longer than the stall timeout
+        ├── ConnectionLostError     the venue or the network closed the connection
+        └── RestError               a REST call failed: HTTP status, venue code and message
+            └── RateLimitedError    HTTP 429: too many requests (Retry-After says how long to wait)
+                └── IpBannedError   HTTP 418: the IP is banned for a while, after ignoring 429s
 """
 
 from __future__ import annotations
@@ -31,17 +43,29 @@ __all__ = [
     "ConfigError",
     "DataError",
     "InstrumentError",
+    "ConnectError",
+    "ConnectRefusedError",
+    "ConnectTimeoutError",
+    "ConnectionLostError",
+    "HandshakeRejectedError",
     "InvariantError",
+    "IpBannedError",
     "JTraderError",
+    "LiveError",
     "MalformedMessageError",
     "NegativeValueError",
     "OffGridError",
     "OrderError",
+    "RateLimitedError",
     "RecordingError",
+    "RestError",
+    "StallError",
     "StrategyError",
+    "SubscribeTimeoutError",
     "TimestampError",
     "UnknownInstrumentError",
     "ValueFormatError",
+    "VenueErrorFrame",
 ]
 
 
@@ -122,3 +146,75 @@ class StrategyError(JTraderError):
 
 class InvariantError(JTraderError):
     """An internal invariant broke: this is a bug in jtrader, please report it."""
+
+
+class LiveError(JTraderError):
+    """A live exchange with a venue (websocket or REST) failed; ``jtrader.live`` raises and counts these."""
+
+
+class ConnectError(LiveError):
+    """A websocket could not be opened (``url`` names the endpoint)."""
+
+    def __init__(self, message: str, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class ConnectRefusedError(ConnectError):
+    """Nothing accepts connections at the address: refused, unreachable, or the name does not resolve."""
+
+
+class ConnectTimeoutError(ConnectError):
+    """The TCP connection or the websocket handshake took longer than the connect timeout."""
+
+
+class HandshakeRejectedError(ConnectError):
+    """The server answered the websocket upgrade with an HTTP error (``status``: 403, 404, 429...)."""
+
+    def __init__(self, message: str, url: str = "", status: int = 0) -> None:
+        super().__init__(message, url)
+        self.status = status
+
+
+class SubscribeTimeoutError(LiveError):
+    """The venue did not acknowledge the subscription within the subscribe timeout."""
+
+
+class VenueErrorFrame(LiveError):
+    """The venue sent an error frame (Coinbase ``{"type":"error"}``, Binance ``{"code","msg"}``)."""
+
+
+class StallError(LiveError):
+    """No frame arrived for longer than the stall timeout (the feed went silent)."""
+
+
+class ConnectionLostError(LiveError):
+    """The venue or the network closed the connection (``code`` is the websocket close code, 1006 if none)."""
+
+    def __init__(self, message: str, code: int = 1006) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class RestError(LiveError):
+    """A REST call failed: ``status`` (HTTP, 0 if none), ``code`` and ``venue_message`` from the venue's body."""
+
+    def __init__(self, message: str, url: str = "", status: int = 0, code: int | str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.code = code
+
+
+class RateLimitedError(RestError):
+    """HTTP 429: too many requests; ``retry_after_s`` is the venue's Retry-After (seconds, 0 if absent)."""
+
+    def __init__(
+        self, message: str, url: str = "", status: int = 429, code: int | str | None = None, retry_after_s: float = 0
+    ) -> None:
+        super().__init__(message, url, status, code)
+        self.retry_after_s = retry_after_s
+
+
+class IpBannedError(RateLimitedError):
+    """HTTP 418: the IP is banned for ``retry_after_s`` seconds after ignoring 429s (Binance)."""
