@@ -86,6 +86,7 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
     cash = _cash(args.cash)
     fee = _fee_bps(args.fee_bps)
     strategy = build_strategy(args.strategy, args.param)
+    log.info("backtest: loading %s", args.data)
     series = load_candles(args.data, instrument)
     # The candles live to the end of this one-shot process: take them out of the garbage
     # collector's view so the run does not rescan them (measured: 6-12% faster on sma_cross).

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,8 @@ __all__ = ["TIMING_KEYS", "full_summary", "human_summary", "parse_latency_ms", "
 
 #: keys that hold wall-clock timings: printed, never written to files
 TIMING_KEYS = ("elapsed_s",)
+
+log = logging.getLogger(__name__)
 
 
 def parse_speed(text: str) -> float | None:
@@ -102,6 +105,7 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
         record_hook=records,
         message_hook=timeline.hook if timeline is not None else None,
     )
+    log.info("replay: reading %s (speed %s)", args.recording, args.speed)
     outcome = replay(args.recording, config)
     summary = full_summary(outcome, strategy, job.interrupted)
     if args.out:
