@@ -65,7 +65,7 @@ def no_orders_reason(result: BacktestResult) -> str | None:
     if wanted and wanted != result.instrument.symbol:
         return f"the strategy trades {wanted}, which is not in the data (it has {result.instrument.symbol})"
     warmup = getattr(strategy, "warmup_bars", None)
-    if isinstance(warmup, int) and warmup >= bars:
+    if isinstance(warmup, int) and warmup > bars:
         return f"the strategy needs {warmup} bars of warm-up and the data has {bars}"
     return None
 

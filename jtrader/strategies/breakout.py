@@ -84,6 +84,11 @@ class Breakout(Strategy):
         #: the resting stop: (order_id, side, stop price in ticks) or None
         self._order: tuple[str, Side, int] | None = None
 
+    @property
+    def warmup_bars(self) -> int:
+        """Bars needed before the first possible order: ``entry`` (a full channel)."""
+        return int(self.p.entry)
+
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the channel and keep exactly one stop resting at the right level."""
         self._high.push(bar.high)

@@ -61,6 +61,12 @@ class SmaCross(Strategy):
         #: bar ts (ns) -> "BUY"/"SELL" for every signal seen (for tests and reports)
         self.signals: list[tuple[int, str]] = []
 
+    @property
+    def warmup_bars(self) -> int:
+        """Bars needed before the first possible order: ``slow + 1`` (reports use it to explain a run
+        with no order)."""
+        return self._slow + 1
+
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the sums with ``bar.close`` (ticks) and act on a crossover.
 
