@@ -150,8 +150,8 @@ def _check_table(table: dict[str, Any], parser: argparse.ArgumentParser, prefix:
         action = index.get(key)
         where = f"--config {path}: {prefix}{key}"
         if action is None:
-            known = ", ".join(sorted(a.dest for a in set(index.values()) if a.option_strings))
-            raise ConfigError(f"--config {path}: unknown key {prefix}{key!r} (known: {known})")
+            known = ", ".join(sorted({a.dest for a in index.values() if a.option_strings and a.dest != "config"}))
+            raise ConfigError(f"--config {path}: unknown key {prefix + key!r} (known: {known})")
         if not action.option_strings:
             name = action.metavar or action.dest
             raise ConfigError(f"{where}: {name} is a positional argument: give it on the command line")
