@@ -60,8 +60,9 @@ def generate(
     random 1-4 on Coinbase, 1-3 on Binance); ``depth`` the levels kept per side (the Coinbase
     snapshot and the Binance REST snapshot show them all, up to 1000); ``start_ns`` the session
     start, also the header's ``created_ns``; ``source_hook`` wraps the records on their way to the
-    file (the CLI's progress bar and Ctrl-C stop: the file then ends, complete, where it stopped). Stats: ``records``, ``frames`` (received websocket
-    frames), ``level_updates`` (levels in snapshots and updates), ``bytes``.
+    file (the CLI's progress bar and Ctrl-C stop: the file then ends, complete, where it stopped).
+    Stats: ``records``, ``frames`` (received websocket frames), ``level_updates`` (levels in
+    snapshots and updates; both only when the session ran to its end), ``bytes``, ``last_ts``.
     """
     if venue not in _SESSIONS:
         raise ConfigError(f"unknown venue {venue!r}; expected one of {', '.join(VENUES)}")

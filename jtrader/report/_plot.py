@@ -5,6 +5,7 @@ plotly is imported inside these functions only (the ``report`` extra).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarra
     edges = np.linspace(0, n, buckets + 1).astype(np.int64)
     picks: list[int] = []
     filled = np.where(np.isnan(y), np.nanmean(y) if np.isfinite(y).any() else 0.0, y)
-    for start, end in zip(edges[:-1], edges[1:], strict=True):
+    for start, end in itertools.pairwise(edges.tolist()):
         if end <= start:
             continue
         part = filled[start:end]

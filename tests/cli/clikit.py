@@ -66,7 +66,9 @@ class Running:
         return self.proc.returncode, out, "".join(self.stderr)
 
 
-def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CLI, *map(str, args)],
         capture_output=True,

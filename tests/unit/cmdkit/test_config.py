@@ -121,7 +121,9 @@ def test_find_config_path_reads_both_spellings_and_stops_at_double_dash() -> Non
     assert find_config_path(["backtest"]) is None
 
 
-def test_main_runs_a_backtest_configured_by_a_file(candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_runs_a_backtest_configured_by_a_file(
+    candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "jtrader.toml"
     config.write_text(f'[backtest]\nparams = {{ fast = 4, slow = 12 }}\njson = true\nout = "{tmp_path / "out"}"\n')
     assert main(["--config", str(config), "backtest", str(candles)]) == 0

@@ -34,7 +34,9 @@ def test_money_places_come_from_the_venue_quote_increment_else_the_tick() -> Non
     assert money_places(BTC) == 2
     assert money_places(Instrument("ETH-BTC", "ETH", "BTC", price_tick="0.00001")) == 5
     step = 10**16  # 0.01 of a unit, in atoms
-    assert money_places(Instrument("X-USD", "X", "USD", price_tick="0.0001", rules=OrderRules(quote_step_atoms=step))) == 2
+    assert (
+        money_places(Instrument("X-USD", "X", "USD", price_tick="0.0001", rules=OrderRules(quote_step_atoms=step))) == 2
+    )
     assert currency_places([BTC]) == {"BTC": 8, "USD": 2}
 
 
@@ -86,14 +88,22 @@ def test_problem_lines_name_every_nonzero_counter_with_its_meaning() -> None:
         "gaps 2: gaps in time between candles (missing candles, not filled in)",
         "missing_bars 7: candles missing inside those gaps",
     ]
-    assert problem_lines({"book_checks": {"checked": 10, "mismatched": 2}})[0].startswith("book checks mismatched 2 of 10")
+    assert problem_lines({"book_checks": {"checked": 10, "mismatched": 2}})[0].startswith(
+        "book checks mismatched 2 of 10"
+    )
 
 
 def test_problem_lines_say_why_trading_halted_and_why_no_order_was_sent() -> None:
     halted = {"trading_state": "HALTED", "halt_reason": "crossed book (at t)", "emergency_triggers": ["crossed_book"]}
     assert problem_lines(halted) == ["trading HALTED: crossed book (at t)"]
-    assert problem_lines({"trading_state": "HALTED", "emergency_triggers": ["drawdown"]}) == ["trading HALTED: drawdown"]
-    none = {"strategy": "s", "orders": 0, "no_orders_reason": "the strategy needs 31 bars of warm-up and the data has 25"}
+    assert problem_lines({"trading_state": "HALTED", "emergency_triggers": ["drawdown"]}) == [
+        "trading HALTED: drawdown"
+    ]
+    none = {
+        "strategy": "s",
+        "orders": 0,
+        "no_orders_reason": "the strategy needs 31 bars of warm-up and the data has 25",
+    }
     assert problem_lines(none) == ["no order: the strategy needs 31 bars of warm-up and the data has 25"]
     assert problem_lines({"strategy": "s", "orders": 0}) == ["no order: the strategy never placed one"]
     denied = {
