@@ -105,12 +105,15 @@ def halt_lines(summary: Summary) -> list[str]:
 
 def no_order_lines(summary: Summary) -> list[str]:
     """A run with a strategy that sent nothing to the exchange: say so, and why when known."""
-    if "orders" not in summary or "strategy" not in summary:
+    reason = summary.get("no_orders_reason")
+    if "orders" not in summary:  # the run never reached trading (no product could be read)
+        return [f"no order: {reason}"] if reason else []
+    if "strategy" not in summary:
         return []
     orders = int(summary.get("orders") or 0)
     sent = summary.get("sent")
     if orders == 0:
-        return [f"no order: {summary.get('no_orders_reason') or 'the strategy never placed one'}"]
+        return [f"no order: {reason or 'the strategy never placed one'}"]
     if sent == 0:
         return [f"no order reached the exchange: all {orders:,} were denied by risk"]
     return []

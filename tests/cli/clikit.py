@@ -32,14 +32,23 @@ class Running:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.stdout: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read_stderr, daemon=True),
+            threading.Thread(target=self._read_stdout, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
+    def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             self.stderr.append(line)
             self.lines.put(line)
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        self.stdout.append(self.proc.stdout.read())
 
     def wait_for(self, text: str, timeout: float = 120) -> str:
         """Block until a stderr line contains ``text``; fail (and kill the process) after ``timeout`` s."""
@@ -58,12 +67,13 @@ class Running:
     def finish(self, timeout: float = 120) -> tuple[int, str, str]:
         """Wait for the exit; return (exit code, stdout, stderr)."""
         try:
-            out, _ = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
-        self._reader.join(timeout=10)
-        return self.proc.returncode, out, "".join(self.stderr)
+        for reader in self._readers:  # both pipes are read to their end by the threads, never twice
+            reader.join(timeout=30)
+        return self.proc.returncode, "".join(self.stdout), "".join(self.stderr)
 
 
 def run_cli(
