@@ -73,6 +73,9 @@ class Running:
             raise
         for reader in self._readers:  # both pipes are read to their end by the threads, never twice
             reader.join(timeout=30)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
         return self.proc.returncode, "".join(self.stdout), "".join(self.stderr)
 
 
