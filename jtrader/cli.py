@@ -1,22 +1,33 @@
 """The ``jtrader`` command: parse arguments, call one runner. Nothing else lives here.
 
 Each subcommand's runner is imported only when that subcommand runs, so ``jtrader --help`` and
-``jtrader replay`` never pay for pandas or polars.
+``jtrader replay`` never pay for pandas or polars. What every command gets from here, with no code
+of its own (see "Adding a command" in ``docs/architecture.md``):
+
+* ``--config FILE`` (TOML), ``--log-level``, ``--quiet``, ``-v``, before or after the subcommand;
+* Ctrl-C / SIGTERM handled: the runner's :meth:`Job.track` source stops between items, the runner
+  reports what ran, the exit code is 130;
+* outputs declared with :func:`~jtrader.cmdkit.options.add_out_dir` / ``add_out_file`` are checked
+  before the run; an output directory gets ``manifest.json`` and, with ``--report``, ``report.html``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from jtrader._version import __version__
+from jtrader.cmdkit.options import add_input, add_out_dir, add_out_file, mark, subcommands
 from jtrader.errors import JTraderError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["GLOBAL_DESTS", "RUNNERS", "build_parser", "main"]
 
-#: subcommand -> "module:function" taking the parsed namespace and returning an exit code
+#: subcommand -> "module:function" taking (args) or (args, job) and returning an exit code
 RUNNERS = {
     "backtest": "jtrader.backtest.command:run",
     "replay": "jtrader.replay.command:run",
@@ -26,14 +37,22 @@ RUNNERS = {
     "record": "jtrader.live.commands:run_record",
     "serve": "jtrader.live.commands:run_serve",
     "download-candles": "jtrader.live.commands:run_download_candles",
+    "report": "jtrader.report.command:run",
+    "verify": "jtrader.cmdkit.verify:run",
 }
+
+#: options every command accepts (before or after its name); not part of a run's manifest
+GLOBAL_DESTS = ("config", "log_level", "quiet", "verbose")
 
 
 def _add_strategy_args(parser: argparse.ArgumentParser, default: str | None) -> None:
-    parser.add_argument(
-        "--strategy",
-        default=default,
-        help="bundled strategy name (see `jtrader strategies`) or path/to/file.py:ClassName",
+    mark(
+        parser.add_argument(
+            "--strategy",
+            default=default,
+            help="bundled strategy name (see `jtrader strategies`) or path/to/file.py:ClassName",
+        ),
+        "strategy",
     )
     parser.add_argument(
         "--param",
@@ -44,17 +63,40 @@ def _add_strategy_args(parser: argparse.ArgumentParser, default: str | None) -> 
     )
 
 
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The options of every command; on subcommands their defaults are suppressed (the root's count)."""
+    from jtrader.cmdkit.logs import LEVELS
+
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", metavar="FILE", default=default, help="read options from a TOML file")
+    parser.add_argument("--log-level", choices=LEVELS, default=default, help="log level on stderr (default warning)")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="no progress bars, errors only on stderr",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS if suppress else 0,
+        help="more log output on stderr (-v info, -vv debug)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jtrader",
         description="Backtest, replay and paper-trade crypto strategies on one exact trading core.",
     )
     parser.add_argument("--version", action="version", version=f"jtrader {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    _add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     bt = sub.add_parser("backtest", help="run a strategy on candles (CSV, Parquet or Binance/freqtrade JSON)")
-    bt.add_argument("data", metavar="DATA", help="candle file: .csv, .parquet or .json")
+    add_input(bt, "data", metavar="DATA", help="candle file: .csv, .parquet or .json")
     bt.add_argument("--symbol", default="BTC-USD", help="instrument symbol, BASE-QUOTE (default BTC-USD)")
     _add_strategy_args(bt, "sma_cross")
     bt.add_argument("--cash", default="100000", help="starting quote balance (default 100000)")
@@ -62,11 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--fill", choices=["next-open", "close"], default="next-open", help="market-order fill price")
     bt.add_argument("--tick", default="0.01", help="price tick (default 0.01)")
     bt.add_argument("--lot", default="0.00000001", help="size lot (default 0.00000001)")
-    bt.add_argument("--out", metavar="DIR", help="write summary.json, trades.parquet and equity.parquet here")
+    add_out_dir(bt, help="write summary.json, trades.parquet, equity.parquet and manifest.json here")
     bt.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     rp = sub.add_parser("replay", help="replay a recorded websocket session through the simulated exchange")
-    rp.add_argument("recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")
+    add_input(rp, "recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")
     rp.add_argument("--format", choices=["auto", "jtrader", "cryptofeed", "hftbacktest"], default="auto")
     rp.add_argument("--venue", choices=["auto", "coinbase", "binance"], default="auto")
     _add_strategy_args(rp, None)
@@ -76,7 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--maker-bps", default="0", help="maker fee in basis points (default 0)")
     rp.add_argument("--taker-bps", default="0", help="taker fee in basis points (default 0)")
     rp.add_argument("--latency-ms", default="50", help="order entry and response latency, each, in ms (default 50)")
-    rp.add_argument("--out", metavar="DIR", help="write summary.json and events.jsonl here")
+    rp.add_argument(
+        "--sample-ms",
+        type=int,
+        default=100,
+        help="with --out: book.parquet samples each book at most once per this many ms of data time (default 100)",
+    )
+    add_out_dir(rp, help="write summary.json, events.jsonl, book.parquet and manifest.json here")
     rp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     gen = sub.add_parser("generate", help="write a seeded synthetic recording (jtrader format)")
@@ -84,18 +132,51 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seconds", type=float, default=60.0, help="length of the session in seconds")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--symbol", action="append", default=[], help="product (repeatable); venue default if absent")
-    gen.add_argument("--out", required=True, metavar="FILE")
+    add_out_file(gen, "--out", required=True, help="the recording to write (FILE.partial until it is complete)")
 
     cv = sub.add_parser("convert", help="convert a cryptofeed or hftbacktest capture into a jtrader recording")
-    cv.add_argument("input", metavar="IN")
-    cv.add_argument("output", metavar="OUT")
+    add_input(cv, "input", metavar="IN", help="the capture to read")
+    add_out_file(cv, "output", help="the jtrader recording to write (OUT.partial until it is complete)")
     cv.add_argument("--format", choices=["auto", "cryptofeed", "hftbacktest", "jtrader"], default="auto")
     cv.add_argument("--venue", choices=["auto", "coinbase", "binance"], default="auto")
 
     st = sub.add_parser("strategies", help="list the bundled strategies with their parameters")
     st.add_argument("--json", action="store_true")
+
+    rep = sub.add_parser("report", help="write an HTML report of a result directory or a sweep file")
+    rep.add_argument("result", metavar="RESULT", help="a --out directory (backtest, replay, paper) or a sweep .parquet")
+    rep.add_argument("-o", "--output", metavar="FILE", help="the HTML file (default RESULT/report.html or SWEEP.html)")
+    rep.add_argument("--metric", help="sweeps: the metric of the heatmap (default sharpe)")
+    rep.add_argument("--x", dest="x_param", metavar="PARAM", help="sweeps: the parameter across (default the first)")
+    rep.add_argument("--y", dest="y_param", metavar="PARAM", help="sweeps: the parameter down (default the second)")
+    rep.add_argument("--max-points", type=int, default=2000, help="points per line after downsampling (default 2000)")
+
+    ver = sub.add_parser("verify", help="re-run a result directory from its manifest.json and compare the outputs")
+    ver.add_argument("directory", metavar="DIR", help="an output directory with a manifest.json")
+    ver.add_argument("--keep", metavar="DIR", help="keep the re-run's outputs here (default: a temporary directory)")
+
     _add_live_parsers(sub)
+
+    for subparser in sub.choices.values():
+        _add_global_options(subparser, suppress=True)
     return parser
+
+
+def _runner(command: str) -> Callable[..., Any]:
+    module_name, _, function_name = RUNNERS[command].partition(":")
+    return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
+
+
+def _takes_job(runner: Callable[..., Any]) -> bool:
+    params = [p for p in inspect.signature(runner).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    return len(params) >= 2
+
+
+def _write_report(result: Path, html: Path) -> Path:
+    """``--report``: the HTML report of ``result`` (imported only when asked for)."""
+    from jtrader.report import write_report
+
+    return write_report(result, html)
 
 
 def _add_live_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -151,23 +232,56 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from jtrader.cmdkit.config import apply_config, find_config_path, load_config, settle_lists
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    config = None
+    config_path = find_config_path(arguments)
+    if config_path is not None:
+        try:
+            config = apply_config(parser, load_config(config_path), config_path)
+        except JTraderError as exc:
+            print(f"jtrader: error: {exc}", file=sys.stderr)
+            return 1
+    args = parser.parse_args(arguments)
+    settle_lists(parser, args, config)
     if not args.command:
         parser.print_help()
         return 2
-    from jtrader._logging import configure_logging
+    return _run(parser, args)
 
-    configure_logging(args.verbose)
-    module_name, _, function_name = RUNNERS[args.command].partition(":")
-    runner = getattr(importlib.import_module(module_name), function_name)
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from jtrader.cmdkit import Job
+    from jtrader.cmdkit.interrupt import EXIT_INTERRUPTED, stop_on_signals
+    from jtrader.cmdkit.lifecycle import check_outputs, finish_outputs
+    from jtrader.cmdkit.logs import configure_logging, resolve_level
+    from jtrader.cmdkit.progress import progress_wanted, shared_console
+
+    progress = progress_wanted(args.quiet)
+    configure_logging(resolve_level(args.log_level, args.verbose, args.quiet), shared_console() if progress else None)
+    job = Job(progress=progress)
+    command = args.command
+    subparser = subcommands(parser)[command]
     try:
-        return int(runner(args) or 0)
+        check_outputs(subparser, args)
+        runner = _runner(command)
+        with stop_on_signals(job.stop):
+            code = int((runner(args, job) if _takes_job(runner) else runner(args)) or 0)
+            if code in (0, EXIT_INTERRUPTED):
+                finish_outputs(subparser, args, job, GLOBAL_DESTS, _write_report)
     except JTraderError as exc:
-        print(f"jtrader {args.command}: error: {exc}", file=sys.stderr)
+        print(f"jtrader {command}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"jtrader {command}: aborted by a second interrupt; outputs may be incomplete", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # pragma: no cover - `jtrader ... | head`
         return 0
+    if job.interrupted and code == 0:
+        return EXIT_INTERRUPTED
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

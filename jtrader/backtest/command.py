@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import sys
 import time
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from jtrader.cmdkit import Job
 from jtrader.errors import ConfigError, InstrumentError, ValueFormatError
-from jtrader.model import Instrument, to_atoms
+from jtrader.model import Bar, Instrument, to_atoms
 
 __all__ = ["KNOWN_QUOTES", "make_instrument", "run"]
+
+log = logging.getLogger(__name__)
 
 #: quote currencies tried, in this order, on a symbol without a separator (``BTCUSDT``)
 KNOWN_QUOTES = ("USDT", "USDC", "BUSD", "USD", "BTC", "ETH", "EUR")
@@ -63,29 +68,41 @@ def _cash(text: str) -> int:
     return cash
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the backtest the arguments describe; print JSON (``--json``) or a short summary."""
+def run(args: argparse.Namespace, job: Job | None = None) -> int:
+    """Run the backtest the arguments describe; print JSON (``--json``) or a short summary.
+
+    Returns 0, or 130 when ``job`` was stopped (Ctrl-C): the summary and ``--out`` then cover
+    the bars that ran and say ``"interrupted": true``.
+    """
     started = time.perf_counter()  # elapsed time for the report only; never used in decisions
     from jtrader.backtest.candles import load_candles
     from jtrader.backtest.report import human_summary, summarize, write_outputs
     from jtrader.backtest.runner import run_backtest
     from jtrader.strategies import build_strategy
 
+    job = job if job is not None else Job()
+
     instrument = make_instrument(args.symbol, args.tick, args.lot)
     cash = _cash(args.cash)
     fee = _fee_bps(args.fee_bps)
     strategy = build_strategy(args.strategy, args.param)
+    log.info("backtest: loading %s", args.data)
     series = load_candles(args.data, instrument)
     # The candles live to the end of this one-shot process: take them out of the garbage
     # collector's view so the run does not rescan them (measured: 6-12% faster on sma_cross).
     gc.collect()
     gc.freeze()
-    result = run_backtest(series, strategy, cash=cash, fee_bps=fee, fill=args.fill)
-    summary = summarize(result, args.strategy, time.perf_counter() - started)
+    log.info("backtest: %d bars of %s loaded; running %s", len(series), instrument.symbol, args.strategy)
+
+    def source(bars: Iterator[Bar]) -> Iterator[Bar]:
+        return job.track(bars, label="backtest", total=len(series), unit="bars")
+
+    result = run_backtest(series, strategy, cash=cash, fee_bps=fee, fill=args.fill, source_hook=source)
+    summary = summarize(result, args.strategy, time.perf_counter() - started, interrupted=job.interrupted)
     if args.out:
-        write_outputs(result, summary, args.out)
+        write_outputs(result, summary, job.out_dir(args.out))
     if args.json:
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
         sys.stdout.write(human_summary(summary) + "\n")
-    return 0
+    return job.exit_code()

@@ -17,6 +17,7 @@ position marked at that bar's close; a position still open at the end is marked,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
@@ -24,7 +25,7 @@ from operator import add, mul
 
 from jtrader.backtest.candles import CandleSeries
 from jtrader.errors import ConfigError
-from jtrader.model import Instrument, OrderFilled, Side
+from jtrader.model import Bar, Instrument, OrderFilled, Side
 from jtrader.risk import EmergencyHooks, RiskGate
 from jtrader.trading import EngineSettings, Portfolio, RunResult, Strategy, build_engine
 
@@ -107,6 +108,7 @@ def run_backtest(
     risk: RiskGate | None = None,
     emergency: EmergencyHooks | None = None,
     record_events: bool = True,
+    source_hook: Callable[[Iterator[Bar]], Iterator[Bar]] | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` on ``series`` with ``cash`` quote atoms; a fresh exchange and portfolio each time.
 
@@ -114,7 +116,9 @@ def run_backtest(
     sub-bar timing). ``risk`` and ``emergency`` replace the default managers
     (:data:`~jtrader.trading.DEFAULT_RISK_LIMITS`, :data:`~jtrader.trading.DEFAULT_EMERGENCY_LIMITS`),
     the same defaults ``jtrader backtest`` and every other mode use; pass
-    ``risk=PassThroughGate()`` for no pre-trade limits. Raises :class:`ConfigError` for a bad
+    ``risk=PassThroughGate()`` for no pre-trade limits. ``source_hook`` wraps the bar iterator
+    (the CLI's progress bar and Ctrl-C stop: when it ends early, the result covers the bars that
+    ran, ``run.bars`` of them, as if the data ended there). Raises :class:`ConfigError` for a bad
     ``fill`` or ``fee_bps``.
     """
     if fill not in FILL_MODES:
@@ -131,8 +135,9 @@ def run_backtest(
     portfolio.run = engine.result
     symbol = instrument.symbol
     cash0, position0 = portfolio.balance(quote), portfolio.position(symbol)
-    run = engine.run(series.bars())
-    equity = equity_curve(series, portfolio.journal, cash0, position0)
+    bars = series.bars()
+    run = engine.run(source_hook(bars) if source_hook is not None else bars)
+    equity = equity_curve(series, portfolio.journal, cash0, position0, run.bars)
     fills = [ev for ev in run.events if type(ev) is OrderFilled]
     return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills)
 
@@ -159,8 +164,10 @@ class _JournalPortfolio(Portfolio):
         self.journal.append((self.run.bars, self.balance(self._quote), self.position(self._symbol)))
 
 
-def equity_curve(series: CandleSeries, journal: list[tuple[int, int, int]], cash: int, position: int) -> list[int]:
-    """Equity (quote atoms) after each bar: quote balance + position (lots) x that bar's close.
+def equity_curve(
+    series: CandleSeries, journal: list[tuple[int, int, int]], cash: int, position: int, bars: int | None = None
+) -> list[int]:
+    """Equity (quote atoms) after each of the first ``bars`` bars (default all): balance + position x close.
 
     ``journal`` lists ``(bar index, balance, position)`` after each fill in order (see
     :class:`_JournalPortfolio`); ``cash`` and ``position`` are the values before the first fill.
@@ -169,7 +176,7 @@ def equity_curve(series: CandleSeries, journal: list[tuple[int, int, int]], cash
     each bar's close for this one-instrument run.
     """
     closes = series.close
-    n = len(closes)
+    n = len(closes) if bars is None else min(bars, len(closes))
     per_tick_lot = series.instrument.atoms_per_tick_lot
     out: list[int] = []
     begin = 0

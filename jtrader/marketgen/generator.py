@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from jtrader.marketgen._binance import binance_session
 from jtrader.marketgen._coinbase import coinbase_session
 from jtrader.marketgen._text import product_spec
 from jtrader.model.timestamps import NS_PER_S, check_ts
-from jtrader.recording import RecordingWriter
+from jtrader.recording import Record, RecordingWriter
 
 __all__ = ["DEFAULT_START_NS", "DEFAULT_SYMBOLS", "VENUES", "generate"]
 
@@ -50,6 +51,7 @@ def generate(
     levels_per_update: int | None = None,
     start_ns: int = DEFAULT_START_NS,
     depth: int = 500,
+    source_hook: Callable[[Iterator[Record]], Iterator[Record]] | None = None,
 ) -> dict[str, Any]:
     """Write a ``seconds``-long synthetic ``venue`` session to ``out`` (jtrader recording); return stats.
 
@@ -57,8 +59,10 @@ def generate(
     ``levels_per_update`` is the minimum number of level changes per book event (default: a
     random 1-4 on Coinbase, 1-3 on Binance); ``depth`` the levels kept per side (the Coinbase
     snapshot and the Binance REST snapshot show them all, up to 1000); ``start_ns`` the session
-    start, also the header's ``created_ns``. Stats: ``records``, ``frames`` (received websocket
-    frames), ``level_updates`` (levels in snapshots and updates), ``bytes``.
+    start, also the header's ``created_ns``; ``source_hook`` wraps the records on their way to the
+    file (the CLI's progress bar and Ctrl-C stop: the file then ends, complete, where it stopped).
+    Stats: ``records``, ``frames`` (received websocket frames), ``level_updates`` (levels in
+    snapshots and updates; both only when the session ran to its end), ``bytes``, ``last_ts``.
     """
     if venue not in _SESSIONS:
         raise ConfigError(f"unknown venue {venue!r}; expected one of {', '.join(VENUES)}")
@@ -94,11 +98,13 @@ def generate(
         stats=stats,
     )
     records = 0
+    stream: Iterator[Record] = session if source_hook is None else source_hook(session)
     with RecordingWriter(out, venue, names, metadata, created_ns=start_ns) as writer:
         write = writer.write
-        for ts, direction, conn, payload, url in session:
+        for ts, direction, conn, payload, url in stream:
             write(ts, direction, conn, payload, url)
             records += 1
     stats["records"] = records
+    stats["last_ts"] = ts if records else None
     stats["bytes"] = Path(out).stat().st_size
     return stats

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from jtrader.cmdkit import Job
+from jtrader.cmdkit.progress import file_position
 from jtrader.errors import ConfigError
+from jtrader.recording._format import Record
 from jtrader.recording.sources import open_source
 from jtrader.recording.writer import RecordingWriter
 
@@ -22,8 +27,17 @@ __all__ = ["convert", "run_convert"]
 log = logging.getLogger(__name__)
 
 
-def convert(src: str | Path, dst: str | Path, format: str = "auto", venue: str = "auto") -> dict[str, object]:
-    """Convert ``src`` into a jtrader recording at ``dst``; return a summary (counts per direction, damage)."""
+def convert(
+    src: str | Path,
+    dst: str | Path,
+    format: str = "auto",
+    venue: str = "auto",
+    source_hook: Callable[[Iterator[Record]], Iterator[Record]] | None = None,
+) -> dict[str, object]:
+    """Convert ``src`` into a jtrader recording at ``dst``; return a summary (counts per direction, damage).
+
+    ``source_hook`` wraps the records read (the CLI's progress bar and Ctrl-C stop).
+    """
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
         raise ConfigError(f"convert: input and output are the same file: {src}")
@@ -34,7 +48,7 @@ def convert(src: str | Path, dst: str | Path, format: str = "auto", venue: str =
         metadata["source_metadata"] = header.metadata
     counts: Counter[str] = Counter()
     with RecordingWriter(dst, header.venue, header.products, metadata, created_ns=header.created_ns) as writer:
-        for record in source:
+        for record in source if source_hook is None else source_hook(iter(source)):
             writer.write(record.ts, record.direction, record.conn, record.payload, record.url)
             counts[record.direction.value] += 1
     summary: dict[str, object] = {
@@ -53,14 +67,34 @@ def convert(src: str | Path, dst: str | Path, format: str = "auto", venue: str =
     return summary
 
 
-def run_convert(args: argparse.Namespace) -> int:
-    """CLI runner: convert ``args.input`` to ``args.output``; print a one-line summary on stdout."""
-    summary = convert(args.input, args.output, args.format, args.venue)
+def run_convert(args: argparse.Namespace, job: Job | None = None) -> int:
+    """CLI runner: convert ``args.input`` to ``args.output``; print a one-line summary on stdout.
+
+    Written to ``OUT.partial`` and renamed when complete; stopped by Ctrl-C, the records so far
+    stay in ``OUT.partial`` (a complete, readable recording) and the exit code is 130.
+    """
+    job = job if job is not None else Job()
+    if Path(args.input).resolve() == Path(args.output).resolve():
+        raise ConfigError(f"convert: input and output are the same file: {args.input}")
+    partial = Path(args.output).with_name(Path(args.output).name + ".partial")
+    size = Path(args.input).stat().st_size if Path(args.input).is_file() else None
+
+    def records(items: Iterator[Record]) -> Iterator[Record]:
+        position = file_position(args.input) if size else None
+        return job.track(items, label="convert", total=size, unit="records", position=position)
+
+    summary = convert(args.input, partial, args.format, args.venue, source_hook=records)
+    if job.interrupted:
+        summary["output"] = str(partial)
+    else:
+        os.replace(partial, args.output)
+        summary["output"] = str(args.output)
     by_direction = " ".join(f"{k}={v}" for k, v in summary["by_direction"].items())  # type: ignore[attr-defined]
     print(
-        f"converted {summary['input']} ({summary['format']}, {summary['venue']}) -> {summary['output']}: "
+        ("interrupted: true; " if job.interrupted else "")
+        + f"converted {summary['input']} ({summary['format']}, {summary['venue']}) -> {summary['output']}: "
         f"{summary['records']} records ({by_direction}), skipped {summary['skipped']}, "
         f"truncated {summary['truncated']}",
         file=sys.stdout,
     )
-    return 0
+    return job.exit_code()

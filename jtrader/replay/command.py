@@ -1,19 +1,40 @@
-"""``jtrader replay``: parse the namespace, run :func:`jtrader.replay.runner.replay`, print the result."""
+"""``jtrader replay``: parse the namespace, run :func:`jtrader.replay.runner.replay`, print the result.
+
+``--out DIR`` holds ``summary.json`` (the ``--json`` object without ``elapsed_s``), ``events.jsonl``
+(every order and risk event in order), ``book.parquet`` (the books over time, see
+:mod:`jtrader.replay.timeline`) and ``manifest.json`` (written by the CLI).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import orjson
 
+from jtrader.cmdkit import Job
+from jtrader.cmdkit.display import currency_places, format_money, order_outcomes
+from jtrader.cmdkit.outputs import OutputDir
+from jtrader.cmdkit.problems import problem_lines
+from jtrader.cmdkit.progress import file_position
 from jtrader.errors import ConfigError
-from jtrader.replay.runner import ReplayConfig, replay
+from jtrader.recording import Record
+from jtrader.replay.runner import ReplayConfig, ReplayOutcome, replay
+from jtrader.replay.timeline import BookTimeline
 from jtrader.strategies.loader import build_strategy
+from jtrader.trading import Strategy
 
-__all__ = ["parse_latency_ms", "parse_speed", "run"]
+__all__ = ["TIMING_KEYS", "full_summary", "human_summary", "parse_latency_ms", "parse_speed", "run", "write_outputs"]
+
+#: keys that hold wall-clock timings: printed, never written to files
+TIMING_KEYS = ("elapsed_s",)
+
+log = logging.getLogger(__name__)
 
 
 def parse_speed(text: str) -> float | None:
@@ -40,57 +61,123 @@ def parse_latency_ms(text: str) -> int:
     return int(value * 1_000_000)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, job: Job | None = None) -> int:
+    """Replay the recording the arguments name; print JSON (``--json``) or a short summary.
+
+    Returns 0, or 130 when ``job`` was stopped (Ctrl-C): the replay then ends at a record
+    boundary as if the recording ended there, and says ``"interrupted": true``.
+    """
+    job = job if job is not None else Job()
     strategy = build_strategy(args.strategy, args.param) if args.strategy else None
     if args.param and strategy is None:
         raise ConfigError("--param needs --strategy")
     if args.top < 0:
         raise ConfigError("--top must be >= 0")
+    sample_ms = getattr(args, "sample_ms", 100)
+    if sample_ms <= 0:
+        raise ConfigError(f"--sample-ms must be a positive number of ms, got {sample_ms}")
     latency_ns = parse_latency_ms(args.latency_ms)
+    speed = parse_speed(args.speed)
+    size = Path(args.recording).stat().st_size if Path(args.recording).is_file() else None
+
+    def records(items: Iterator[Record]) -> Iterator[Record]:
+        return job.track(
+            items,
+            label="replay",
+            total=size,
+            unit="records",
+            position=file_position(args.recording) if size else None,
+            batch=1 if speed else 256,  # paced: each record may wait, so check after every one
+        )
+
+    timeline = BookTimeline(sample_ms * 1_000_000) if args.out else None
     config = ReplayConfig(
         format=args.format,
         venue=args.venue,
         strategy=strategy,
-        speed=parse_speed(args.speed),
+        speed=speed,
         top=args.top,
         cash=args.cash,
         maker_bps=args.maker_bps,
         taker_bps=args.taker_bps,
         entry_latency_ns=latency_ns,
         response_latency_ns=latency_ns,
+        record_hook=records,
+        message_hook=timeline.hook if timeline is not None else None,
     )
+    log.info("replay: reading %s (speed %s)", args.recording, args.speed)
     outcome = replay(args.recording, config)
-    summary = outcome.summary
+    summary = full_summary(outcome, strategy, job.interrupted)
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
-        (out / "events.jsonl").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in outcome.events))
+        write_outputs(job.out_dir(args.out), summary, outcome, timeline)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(summary) + b"\n")
         sys.stdout.flush()
     else:
-        _print_human(summary)
-    return 0
+        sys.stdout.write(human_summary(summary) + "\n")
+    return job.exit_code()
 
 
-def _print_human(summary: dict) -> None:
-    print(
-        f"replayed {summary['records']} records ({summary['messages']} frames, {summary['duration_s']} s of data) "
-        f"from a {summary['venue']} {summary['format']} recording in {summary['elapsed_s']} s"
-    )
-    print(
+def full_summary(outcome: ReplayOutcome, strategy: Strategy | None, interrupted: bool) -> dict[str, Any]:
+    """The runner's summary with ``kind``, ``interrupted`` first and, with a strategy, the reasons
+    of denials and rejections (messages in units), ``halt_reason``, ``no_orders_reason`` and
+    ``display_places``."""
+    summary: dict[str, Any] = {"kind": "replay", "interrupted": interrupted, **outcome.summary}
+    instruments = outcome.instruments
+    places = currency_places(list(instruments.values()))
+    if strategy is not None and "orders" in summary:
+        summary.update(order_outcomes(outcome.events, instruments, places))
+        summary["no_orders_reason"] = _no_orders_reason(summary, strategy, instruments)
+    elif strategy is not None:
+        summary["no_orders_reason"] = "no product of the recording could be read, so nothing was traded"
+    summary["display_places"] = places
+    return summary
+
+
+def _no_orders_reason(summary: dict[str, Any], strategy: Strategy, instruments: dict[str, Any]) -> str | None:
+    if summary.get("orders"):
+        return None
+    wanted = strategy.param_values.get("symbol")
+    if wanted and wanted not in instruments:
+        return f"the strategy trades {wanted}, which is not in the recording (it has {', '.join(sorted(instruments))})"
+    return None
+
+
+def write_outputs(
+    out: OutputDir, summary: dict[str, Any], outcome: ReplayOutcome, timeline: BookTimeline | None
+) -> None:
+    """``summary.json`` (no timings), ``events.jsonl`` (every event in order), ``book.parquet`` (see timeline)."""
+    out.write_json("summary.json", {k: v for k, v in summary.items() if k not in TIMING_KEYS})
+    out.write_jsonl("events.jsonl", outcome.events)
+    if timeline is not None:
+        timeline.write_parquet(out.file("book.parquet"))
+
+
+def human_summary(summary: dict[str, Any]) -> str:
+    """A few lines for a person: the data, the final books, the strategy's money, then the problems."""
+    places = summary.get("display_places") or {}
+    lines = [
+        f"replayed {summary['records']:,} records ({summary['messages']:,} frames, {summary['duration_s']} s of data) "
+        f"from a {summary['venue']} {summary['format']} recording in {summary['elapsed_s']} s",
         f"malformed {summary['malformed']}, gaps {summary['gaps']}, resyncs {summary['resyncs']}, "
-        f"book checks {summary['book_checks']['checked']} ({summary['book_checks']['mismatched']} mismatched)"
-    )
+        f"book checks {summary['book_checks']['checked']} ({summary['book_checks']['mismatched']} mismatched)",
+    ]
     for symbol, book in summary["books"].items():
         bid = book["bids"][0] if book["bids"] else ["-", "-"]
         ask = book["asks"][0] if book["asks"] else ["-", "-"]
-        print(f"  {symbol}: bid {bid[1]} @ {bid[0]}  ask {ask[1]} @ {ask[0]}")
+        lines.append(f"  {symbol}: bid {bid[1]} @ {bid[0]}  ask {ask[1]} @ {ask[0]}")
     if "orders" in summary:
-        print(
+        currency = summary["equity_currency"]
+
+        def money(text: str, cur: str) -> str:
+            return f"{format_money(text, places.get(cur, 2))} {cur}"
+
+        fees = ", ".join(money(amount, cur) for cur, amount in summary["fees"].items())
+        lines.append(
             f"strategy {summary['strategy']}: {summary['orders']} orders, {summary['fills']} fills, "
             f"{summary['denials']} denied by risk, {summary['rejections']} rejected by the exchange, "
-            f"final equity {summary['final_equity']} {summary['equity_currency']}, fees {summary['fees']}, "
+            f"final equity {money(summary['final_equity'], currency)}, fees {fees or '0'}, "
             f"trading state {summary['trading_state']}"
         )
+    lines += [f"  {line}" for line in problem_lines(summary)]
+    return "\n".join(lines)

@@ -37,7 +37,7 @@ from jtrader.model import (
     format_atoms,
     to_atoms,
 )
-from jtrader.recording import open_source
+from jtrader.recording import Record, open_source
 from jtrader.replay.source import Pacer, RecordCounts, messages_from_records, observed
 from jtrader.risk import EmergencyLimits, RiskLimits
 from jtrader.trading import (
@@ -91,6 +91,11 @@ class ReplayConfig:
     record_events: bool = True
     sleep: Callable[[float], None] = field(default=time.sleep)
     monotonic: Callable[[], float] = field(default=time.monotonic)
+    #: wraps the recording's records before the adapter (the CLI's progress bar and Ctrl-C stop:
+    #: when it ends early, the replay finishes as if the recording ended there)
+    record_hook: Callable[[Iterator[Record]], Iterator[Record]] | None = None
+    #: wraps the market messages right before the engine, which it is given (book sampling for --out)
+    message_hook: Callable[[Iterator[MarketMessage], Engine], Iterator[MarketMessage]] | None = None
 
 
 @dataclass(slots=True)
@@ -99,6 +104,8 @@ class ReplayOutcome:
 
     summary: dict[str, Any]
     events: list[dict[str, Any]]
+    #: the instruments the replay traded on, by symbol (empty when none was found)
+    instruments: dict[str, Instrument] = field(default_factory=dict)
 
 
 def default_risk_limits() -> RiskLimits:
@@ -175,7 +182,10 @@ class _Replay:
 
     def run(self) -> ReplayOutcome:
         config = self.config
-        stream = messages_from_records(iter(self.source), self.adapter, self.counts)
+        records: Iterator[Record] = iter(self.source)
+        if config.record_hook is not None:
+            records = config.record_hook(records)
+        stream = messages_from_records(records, self.adapter, self.counts)
         buffered, symbols = _preroll(stream, tuple(self.source.header.products))
         instruments = [self.adapter.instruments[s] for s in symbols if s in self.adapter.instruments]
         if not instruments:
@@ -204,8 +214,12 @@ class _Replay:
             messages = _checked(messages, self.check, self.books)
         elif pacer is not None or self.check is not None:  # else nothing to observe: no extra layer
             messages = observed(messages, pacer, self.before, self.after_book)
+        if config.message_hook is not None:
+            messages = config.message_hook(messages, engine)
         self.result = engine.run(messages)
-        return ReplayOutcome(self.summary(), events_to_records(self.result.events, engine.instruments))
+        return ReplayOutcome(
+            self.summary(), events_to_records(self.result.events, engine.instruments), dict(engine.instruments)
+        )
 
     def summary(self) -> dict[str, Any]:
         source, counts, check, stats = self.source, self.counts, self.check, self.adapter.stats

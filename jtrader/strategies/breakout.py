@@ -100,6 +100,11 @@ class Breakout(Strategy):
         """Check that the run has one symbol, or that ``symbol`` names one of them."""
         self._only = single_symbol(ctx, self.p.symbol, self.name)
 
+    @property
+    def warmup_bars(self) -> int:
+        """Bars needed before the first possible order: ``entry`` (a full channel)."""
+        return int(self.p.entry)
+
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the channel and keep exactly one stop resting at the right level."""
         if self._only is not None and bar.symbol != self._only:

@@ -69,6 +69,12 @@ class SmaCross(Strategy):
         """Check that the run has one symbol, or that ``symbol`` names one of them."""
         self._only = single_symbol(ctx, self.p.symbol, self.name)
 
+    @property
+    def warmup_bars(self) -> int:
+        """Bars needed before the first possible order: ``slow + 1`` (reports use it to explain a run
+        with no order)."""
+        return self._slow + 1
+
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         """Update the sums with ``bar.close`` (ticks) and act on a crossover.
 

@@ -55,7 +55,7 @@ def test_out_dir_that_cannot_be_created_is_a_config_error(candles: Path, capsys:
     blocker = candles.parent / "file"
     blocker.write_text("x")
     assert main(["backtest", str(candles), "--out", str(blocker / "sub")]) == 1
-    assert "cannot create the directory" in capsys.readouterr().err
+    assert f"{blocker} is a file, not a directory" in capsys.readouterr().err
 
 
 def test_errors_are_printed_on_stderr_with_exit_code_1(candles: Path, capsys: pytest.CaptureFixture[str]) -> None:
