@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jtrader.model import Bar, BookDelta, BookResync, BookSnapshot, Heartbeat, Quote, SequenceGap, Trade, VenueNotice
+from jtrader.model import (
+    Bar,
+    BarHistory,
+    BookDelta,
+    BookResync,
+    BookSnapshot,
+    Heartbeat,
+    Quote,
+    SequenceGap,
+    Trade,
+    VenueNotice,
+)
 from jtrader.trading.strategy import Strategy
 
 if TYPE_CHECKING:
@@ -154,7 +165,12 @@ def build_dispatch(self: Engine) -> dict[type, Callable[[Any], None]]:
         if deferred_owner._deferred:
             deferred_owner.flush()
 
+    def history(msg: Any) -> None:
+        """A BarHistory is history, not news: never ``on_bar``, never matched (the engine side of
+        issue 8 item 3, keeping it for ``ctx.history``, replaces this placeholder)."""
+
     return {
+        BarHistory: history,
         Bar: bar,
         BookSnapshot: book,
         BookDelta: book,

@@ -7,8 +7,6 @@ import pytest
 
 from jtrader.book import OrderBook
 from jtrader.model import (
-    NS_PER_S,
-    Bar,
     BookDelta,
     BookResync,
     BookSnapshot,
@@ -247,13 +245,13 @@ def candle(**overrides: str) -> dict:
     return row
 
 
-def test_candles_become_bars_stamped_at_receive_time_with_the_bucket_start() -> None:
+def test_bad_candles_are_malformed_and_change_nothing() -> None:
     a = adapter()
-    (bar,) = a.on_frame(T0, frame("candles", 0, [{"type": "update", "candles": [candle()]}]), "c1")
-    assert bar == Bar(T0, "BTC-USD", 10000, 10100, 9900, 10050, 112345678, 1786309500 * NS_PER_S)
-    for seq, bad in enumerate([candle(start="soon"), candle(high="99.5"), candle(open="NaN")], start=1):
+    bad_rows = [candle(start="soon"), candle(high="99.5"), candle(open="NaN"), candle(start="-5")]
+    for seq, bad in enumerate(bad_rows):
         assert a.on_frame(T0, frame("candles", seq, [{"type": "update", "candles": [bad]}]), "c1") == []
-    assert a.stats.malformed == 3
+    assert a.on_frame(T0, frame("candles", 4, [{"type": "later", "candles": [candle()]}]), "c1") == []
+    assert a.stats.malformed == 5 and a.candles.open_buckets() == 0
 
 
 def test_heartbeat_counters_may_be_ints_or_strings_but_not_garbage() -> None:
