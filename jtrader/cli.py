@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--lot", default="0.00000001", help="size lot (default 0.00000001)")
     bt.add_argument("--out", metavar="DIR", help="write summary.json, trades.parquet and equity.parquet here")
     bt.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    bt.add_argument("--strict", action="store_true", help="exit 1 if the candles have gaps or other data problems")
 
     rp = sub.add_parser("replay", help="replay a recorded websocket session through the simulated exchange")
     rp.add_argument("recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--latency-ms", default="50", help="order entry and response latency, each, in ms (default 50)")
     rp.add_argument("--out", metavar="DIR", help="write summary.json and events.jsonl here")
     rp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    rp.add_argument("--strict", action="store_true", help="exit 1 on any data problem (damage, malformed, gaps...)")
 
     gen = sub.add_parser("generate", help="write a seeded synthetic recording (jtrader format)")
     gen.add_argument("--venue", choices=["coinbase", "binance"], default="coinbase")
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("output", metavar="OUT")
     cv.add_argument("--format", choices=["auto", "cryptofeed", "hftbacktest", "jtrader"], default="auto")
     cv.add_argument("--venue", choices=["auto", "coinbase", "binance"], default="auto")
+    cv.add_argument("--strict", action="store_true", help="exit 1 if the input is damaged (the copy is still written)")
 
     st = sub.add_parser("strategies", help="list the bundled strategies with their parameters")
     st.add_argument("--json", action="store_true")

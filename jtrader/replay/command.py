@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 
 from jtrader.errors import ConfigError
+from jtrader.replay.problems import problem_lines, strict_reason
 from jtrader.replay.runner import ReplayConfig, replay
 from jtrader.strategies.loader import build_strategy
 
@@ -71,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         _print_human(summary)
+        for line in problem_lines(summary):
+            print(line)
+    if getattr(args, "strict", False) and summary["data_problems"]:
+        print(f"jtrader replay: error: {strict_reason(summary['data_problems'])}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -33,10 +33,12 @@ def make(path: Path, n: int = 30, per_chunk: int = 5) -> tuple[list[Record], lis
     return records, ends
 
 
-def test_a_file_cut_at_any_byte_reads_back_every_complete_chunk_and_never_raises(tmp_path: Path) -> None:
+def test_a_file_cut_at_any_byte_reads_back_every_complete_chunk_and_says_it_is_truncated(tmp_path: Path) -> None:
+    """A cut between two chunks too: only the end marker, written by ``close``, makes a file complete."""
     source = tmp_path / "full.jtrec"
     records, ends = make(source, n=12, per_chunk=3)
     data = source.read_bytes()
+    assert len(data) > ends[-1]  # the end marker follows the last chunk
     header_end = ends[0]
     cut = tmp_path / "cut.jtrec"
     for size in range(len(data) + 1):
@@ -49,9 +51,10 @@ def test_a_file_cut_at_any_byte_reads_back_every_complete_chunk_and_never_raises
         got = list(reader)
         complete_chunks = sum(1 for end in ends[1:] if end <= size)
         assert got == records[: 3 * complete_chunks], size
-        at_boundary = size in ends
-        assert reader.truncated is (not at_boundary)
-        assert reader.truncated_at == (None if at_boundary else max(e for e in ends if e <= size))
+        complete = size == len(data)
+        assert reader.truncated is (not complete), size
+        assert reader.truncated_at == (None if complete else max(e for e in ends if e <= size)), size
+        assert reader.ended is complete and reader.damage.problems == (0 if complete else 1)
 
 
 def test_a_corrupt_chunk_in_the_middle_is_skipped_and_counted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -67,7 +70,8 @@ def test_a_corrupt_chunk_in_the_middle_is_skipped_and_counted(tmp_path: Path, ca
     assert got == records[:10] + records[15:]
     assert reader.corrupt_chunks == 1
     assert not reader.truncated
-    assert "skipped corrupt bytes" in caplog.text
+    assert reader.damage.lost_records == 5  # the end marker counts 20 records
+    assert f"corrupt chunks at byte {ends[2]}" in caplog.text and "5 records announced" in caplog.text
 
 
 def test_a_corrupt_chunk_length_in_the_middle_is_skipped_by_scanning_for_the_next_frame(tmp_path: Path) -> None:
@@ -81,21 +85,40 @@ def test_a_corrupt_chunk_length_in_the_middle_is_skipped_by_scanning_for_the_nex
     assert reader.corrupt_chunks == 1
 
 
-def test_garbage_appended_after_the_last_chunk_marks_the_file_truncated(tmp_path: Path) -> None:
+def test_garbage_appended_after_the_end_marker_is_reported_and_ignored(tmp_path: Path) -> None:
     path = tmp_path / "a.jtrec"
-    records, ends = make(path, n=10, per_chunk=5)
+    records, _ = make(path, n=10, per_chunk=5)
+    size = path.stat().st_size
     with open(path, "ab") as f:
         f.write(b"\x00garbage\x28\xb5\x2f\xfdnot a frame")
     reader = open_recording(path)
     assert list(reader) == records
-    assert reader.truncated and reader.truncated_at == ends[-1]
+    assert not reader.truncated and reader.ended and reader.corrupt_chunks == 1
+    assert reader.damage.events[0].offset == size
+
+
+def test_garbage_after_the_last_chunk_of_an_unfinished_file_marks_it_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "a.jtrec"
+    writer = RecordingWriter(path, "coinbase", ["BTC-USD"], created_ns=T0)
+    writer.write(T0, "recv", "c", b"one")
+    writer.abort()  # flushed, no end marker
+    end = path.stat().st_size
+    with open(path, "ab") as f:
+        f.write(b"\x00garbage\x28\xb5\x2f\xfdnot a frame")
+    reader = open_recording(path)
+    assert [r.payload for r in reader] == [b"one"]
+    assert reader.truncated and reader.truncated_at == end and not reader.ended
 
 
 def test_a_chunk_whose_records_overrun_it_is_treated_as_corrupt(tmp_path: Path) -> None:
     import zstandard
 
     path = tmp_path / "a.jtrec"
-    records, _ = make(path, n=5, per_chunk=5)
+    records = [Record(T0 + i, Direction.RECV, "c", b"payload-%d" % i) for i in range(5)]
+    with pytest.raises(KeyboardInterrupt), RecordingWriter(path, "coinbase", ["BTC-USD"], created_ns=T0) as writer:
+        for record in records:
+            writer.write_record(record)
+        raise KeyboardInterrupt  # an interrupted session: what was written stays, without an end marker
     bad_raw = b"\x00\x00" + b"\x01" * 10  # no conns, then half a record head
     compressed = zstandard.ZstdCompressor(write_checksum=True).compress(bad_raw)
     with open(path, "ab") as f:
@@ -103,6 +126,49 @@ def test_a_chunk_whose_records_overrun_it_is_treated_as_corrupt(tmp_path: Path) 
     reader = open_recording(path)
     assert list(reader) == records
     assert reader.truncated
+
+
+def test_a_damaged_end_marker_reads_as_truncated_and_the_records_before_it_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.jtrec"
+    records, ends = make(path, n=6, per_chunk=3)
+    data = bytearray(path.read_bytes())
+    data[-2] ^= 0xFF  # inside the end marker's JSON: its CRC no longer matches
+    path.write_bytes(bytes(data))
+    reader = open_recording(path)
+    assert list(reader) == records
+    assert reader.truncated and reader.truncated_at == ends[-1] and not reader.ended
+
+
+def test_records_with_impossible_times_are_skipped_counted_and_never_move_the_clock(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    day = 86_400_000_000_000
+    path = tmp_path / "a.jtrec"
+    times = [T0, T0 + 2 * day, T0 + 1, T0 + 31 * 365 * day, T0 + 2, T0 + 3]
+    with RecordingWriter(path, "coinbase", ["BTC-USD"], created_ns=T0) as writer:
+        for i, ts in enumerate(times):
+            writer.write(ts, "recv", "c", b"%d" % i)
+    reader = open_recording(path)
+    with caplog.at_level(logging.WARNING, logger="jtrader.recording"):
+        got = list(reader)
+    assert [r.ts for r in got] == [T0, T0 + 1, T0 + 2, T0 + 3]
+    assert reader.damage.bad_timestamps == 2 and reader.damage.lost_records == 0
+    assert "jumps more than a day" in caplog.text
+
+
+def test_a_version_1_recording_without_an_end_marker_is_read_as_it_always_was(tmp_path: Path) -> None:
+    path = tmp_path / "old.jtrec"
+    records = [Record(T0 + i, Direction.RECV, "c", b"%d" % i) for i in range(4)]
+    writer = RecordingWriter(path, "coinbase", ["BTC-USD"], created_ns=T0)
+    for record in records:
+        writer.write_record(record)
+    writer.abort()  # version 1 writers wrote no end marker
+    data = bytearray(path.read_bytes())
+    data[6] = 1
+    path.write_bytes(bytes(data))
+    reader = open_recording(path)
+    assert reader.version == 1 and list(reader) == records
+    assert not reader.truncated and not reader.ended and reader.damage.problems == 0
 
 
 def test_an_empty_file_raises_one_clear_recording_error(tmp_path: Path) -> None:
@@ -177,6 +243,7 @@ def test_a_writer_killed_with_sigkill_leaves_a_readable_file(tmp_path: Path) -> 
     assert proc.returncode == -signal.SIGKILL
     reader = open_recording(path)
     got = list(reader)
+    assert reader.truncated and not reader.ended  # killed: no end marker
     assert len(got) >= 7
     assert len(got) % 7 == 0  # whole chunks only
     assert [r.payload for r in got] == [b'{"n": %d}' % i for i in range(len(got))]

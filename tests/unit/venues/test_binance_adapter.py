@@ -201,6 +201,38 @@ def test_only_closed_klines_become_bars() -> None:
     assert a.on_frame(T0, kline(True, h="100.5")) == [] and a.stats.malformed == 1
 
 
+def test_a_final_kline_is_one_bar_stamped_at_its_receive_time_and_repeats_are_duplicates() -> None:
+    a = adapter()
+    assert a.on_frame(T0, kline(False)) == [] and a.on_frame(T0 + 1, kline(False, c="101.5", h="102")) == []
+    (bar,) = a.on_frame(T0 + 5, kline(True))
+    assert (bar.ts, bar.start) == (T0 + 5, 1633998480000 * NS_PER_MS)  # receive time of the final frame
+    assert a.on_frame(T0 + 6, kline(True)) == []  # the same final frame again
+    assert a.on_frame(T0 + 7, kline(True, t=1633998420000)) == []  # an older final kline
+    assert (a.stats.duplicates, a.stats.partial_bars) == (2, 2)
+    (later,) = a.on_frame(T0 + 8, kline(True, t=1633998540000))
+    assert later.start == 1633998540000 * NS_PER_MS
+    assert [b.start for b in a.on_frame(T0 + 9, kline(True, i="5m"))] == [1633998480000 * NS_PER_MS]  # own interval
+
+
+@pytest.mark.parametrize("x", ["true", 1, None])
+def test_a_kline_whose_closed_flag_is_not_a_boolean_is_malformed(x: object) -> None:
+    a = adapter()
+    assert a.on_frame(T0, kline(x)) == [] and a.stats.malformed == 1  # type: ignore[arg-type]
+
+
+def test_venue_times_more_than_a_day_from_the_receive_time_make_the_frame_malformed() -> None:
+    a = adapter()
+    a.on_http(T0, DEPTH_URL, snapshot_body(100))
+    day_ms = 86_400_000
+    late_diff = {"e": "depthUpdate", "E": E + day_ms + 2_000, "s": "BTCUSDT", "U": 101, "u": 101, "b": [], "a": []}
+    trade = {"e": "trade", "E": E, "s": "BTCUSDT", "t": 7, "p": "1", "q": "1", "T": E - 2 * day_ms, "m": True}
+    k = orjson.loads(kline(True))["data"]
+    for data in (late_diff, trade, {**k, "E": E + 10 * day_ms}):
+        assert a.on_frame(T0, orjson.dumps(data)) == []
+    assert a.stats.malformed == 3 and "more than a day" in a.stats.last_error
+    assert kinds(a.on_frame(T0, diff(101, 101))) == ["BookDelta"]  # the book did not move
+
+
 def test_notices_acks_and_unknown_events() -> None:
     a = adapter()
     assert a.on_frame(T0, combined("!serverShutdown", {"e": "serverShutdown", "E": E})) == [
