@@ -81,7 +81,7 @@ def _salvage(  # noqa: PLR0917 - one call site per decoder, all positions named 
     while pos < end:
         size = min(_BLOCK, good - pos) if pos < good else _SALVAGE_STEP
         piece = raw.read(size)
-        if not piece:
+        if not piece:  # pragma: no cover - the file shrank while it was being read
             return
         pos += len(piece)
         try:
@@ -93,8 +93,6 @@ def _salvage(  # noqa: PLR0917 - one call site per decoder, all positions named 
             produced += len(out)
             if skip < len(out):
                 yield out[skip:]
-        if decoder.eof:  # type: ignore[attr-defined]
-            return
 
 
 def _gzip_member_starts_at(raw: BinaryIO, offset: int) -> bool:

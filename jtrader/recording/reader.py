@@ -36,7 +36,7 @@ import orjson
 import zstandard
 
 from jtrader.errors import RecordingError
-from jtrader.model.timestamps import MAX_TS_NS, MIN_TS_NS
+from jtrader.model.timestamps import MAX_TS_NS
 from jtrader.recording._format import (
     CHUNK_HEAD,
     DIRECTIONS,
@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 
 _SCAN_BLOCK = 1 << 20
 _tuple_new = tuple.__new__
+_HALF_DAY = MAX_JUMP_NS // 2
 
 
 def _read_chunk(f: BinaryIO, dctx: zstandard.ZstdDecompressor) -> bytes | None:
@@ -114,15 +115,16 @@ class _Batch:
 def _decode_batch(raw: bytes, last: int | None) -> _Batch:
     """Decode one records chunk; ``last`` is the time of the last good record before it (or None).
 
-    Records whose ``ts`` is out of range or jumps more than a day from the last good one are left
-    out (``bad``). Raises ValueError (or a subclass) if the chunk's layout is broken.
+    Records whose ``ts`` is out of range or jumps more than a day from the last good record are
+    left out (``bad``). Raises ValueError (or a subclass) if the chunk's layout is broken.
+
+    The time check is exact and costs one chained comparison per record: a record inside the
+    window ``[anchor, anchor + half a day]``, where the anchor is a good record and every good
+    record since lies in the window, is within a day of the last good one; any other record takes
+    the slow path, which checks it against the last good record and re-anchors the window on it.
     """
     bad: list[tuple[int, str]] = []
-    # the window a record's time must fall in: within a day of the last good one, inside 2000..2200
-    if last is None:
-        lo, hi = MIN_TS_NS, MAX_TS_NS - 1
-    else:
-        lo, hi = max(last - MAX_JUMP_NS, MIN_TS_NS), min(last + MAX_JUMP_NS, MAX_TS_NS - 1)
+    lo, hi = (1, 0) if last is None else (last, min(last + _HALF_DAY, MAX_TS_NS - 1))
     try:
         n_conns = int.from_bytes(raw[0:2], "little")
         off = 2
@@ -146,17 +148,16 @@ def _decode_batch(raw: bytes, last: int | None) -> _Batch:
                 off += url_len
             else:
                 url = None
-            if lo <= ts <= hi:
-                append(_tuple_new(Record, (ts, directions[code], conns[index], raw[off : off + payload_len], url)))
-                lo = ts - MAX_JUMP_NS
-                hi = ts + MAX_JUMP_NS
-                if lo < MIN_TS_NS or hi >= MAX_TS_NS:  # near the ends of the range: clip the window
-                    lo, hi = max(lo, MIN_TS_NS), min(hi, MAX_TS_NS - 1)
-            else:
-                if code >= len(directions) or index >= n_conns:
-                    raise IndexError(f"direction code {code} or connection index {index} out of range")
-                guard = TimestampGuard(out[-1].ts if out else last)
-                bad.append((ts, guard.check(ts) or "timestamp refused"))
+            if not lo <= ts <= hi:  # rare: check exactly against the last good record
+                reason = TimestampGuard(out[-1].ts if out else last).check(ts)
+                if reason is not None:
+                    if code >= len(directions) or index >= n_conns:
+                        raise IndexError(f"direction code {code} or connection index {index} out of range")
+                    bad.append((ts, reason))
+                    off += payload_len
+                    continue
+                lo, hi = ts, min(ts + _HALF_DAY, MAX_TS_NS - 1)
+            append(_tuple_new(Record, (ts, directions[code], conns[index], raw[off : off + payload_len], url)))
             off += payload_len
     except (struct.error, IndexError, UnicodeDecodeError) as exc:
         raise ValueError(f"broken record layout: {exc}") from exc

@@ -146,3 +146,13 @@ def test_problem_lines_and_keys_in_process(summary: dict) -> None:
     assert problem_lines({"source_damage": {"problems": 2, "format": "hftbacktest", "file": "x.gz"}})[1].startswith(
         "  converted from a damaged hftbacktest file 'x.gz'"
     )
+
+
+def test_strict_in_process_prints_the_summary_then_fails(damaged: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jtrader.cli import main
+
+    assert main(["replay", str(damaged), "--strict"]) == 1
+    captured = capsys.readouterr()
+    assert "data problems:" in captured.out and "2 buffered book diffs never applied" in captured.out
+    assert captured.err.strip().endswith(strict_reason(EXPECTED))
+    assert main(["replay", str(damaged), "--json"]) == 0  # without --strict: the same data, exit 0

@@ -200,3 +200,31 @@ def test_a_corrupt_gzip_member_with_no_later_member_reports_the_rest_unreadable(
     list(LineReader(path, report))
     assert report.corrupt_chunks == 1 and "rest of the file is unreadable" in report.events[0].detail
     assert zlib.crc32(b"") == 0  # zlib is the decoder: no Python gzip module in the path
+
+
+def test_a_scanned_gzip_magic_that_starts_no_member_is_passed_over(tmp_path: Path) -> None:
+    first = bytearray(gzip.compress(HEADER + cf_lines(2_000), mtime=0))
+    first[len(first) // 2] ^= 0xFF
+    decoy = b"\x1f\x8b\x08" + b"\xff" * 50  # looks like a member, is not one
+    path = tmp_path / "c.jsonl.gz"
+    path.write_bytes(bytes(first) + decoy + gzip.compress(cf_lines(10, 5_000), mtime=0))
+    source = CryptofeedSource(path)
+    got = payloads(source)
+    assert got[-10:] == [b"frame-%d" % i for i in range(5_000, 5_010)]
+    assert source.damage.corrupt_chunks == 1
+
+
+def test_files_that_cannot_be_opened_or_decompressed_at_all_raise_recording_errors(tmp_path: Path) -> None:
+    from jtrader.errors import RecordingError
+    from jtrader.recording import detect_format
+
+    with pytest.raises(RecordingError, match="cannot open"):
+        CryptofeedSource(tmp_path)  # a directory
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    with pytest.raises(RecordingError, match="cryptofeed"):
+        CryptofeedSource(tmp_path / "empty.jsonl")
+    bad = bytearray(zstandard.ZstdCompressor(write_checksum=True).compress(HEADER))
+    bad[6] ^= 0xFF
+    (tmp_path / "bad.zst").write_bytes(bytes(bad))
+    with pytest.raises(RecordingError, match="cannot decompress the start"):
+        detect_format(tmp_path / "bad.zst")

@@ -108,3 +108,15 @@ def test_an_interrupted_generate_leaves_a_file_that_reads_as_truncated(tmp_path:
     reader = open_recording(out)
     records = list(reader)
     assert len(records) > 100 and reader.truncated and not reader.ended
+
+
+def test_convert_in_process_names_the_damage_and_strict_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jtrader.cli import main
+
+    src, cut = cut_capture(tmp_path)
+    assert main(["convert", str(src), str(tmp_path / "a.jtrec")]) == 0
+    assert f"  damaged input: truncated at byte {cut}" in capsys.readouterr().out
+    assert main(["convert", str(src), str(tmp_path / "b.jtrec"), "--strict"]) == 1
+    assert "--strict: the input is damaged: truncated" in capsys.readouterr().err

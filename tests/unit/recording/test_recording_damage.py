@@ -12,10 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jtrader.errors import RecordingError
 from jtrader.recording import Direction, Record, RecordingWriter, open_recording
-from jtrader.recording._format import CHUNK_HEAD, MAGIC
+from jtrader.recording._format import CHUNK_HEAD, MAGIC, RECORD_HEAD
+from jtrader.recording.damage import TimestampGuard
+from jtrader.recording.reader import _decode_batch
 
 T0 = 1_767_225_600_000_000_000
 
@@ -248,3 +252,109 @@ def test_a_writer_killed_with_sigkill_leaves_a_readable_file(tmp_path: Path) -> 
     assert len(got) % 7 == 0  # whole chunks only
     assert [r.payload for r in got] == [b'{"n": %d}' % i for i in range(len(got))]
     assert [r.ts for r in got] == sorted(r.ts for r in got)
+
+
+DAY = 86_400_000_000_000
+step = st.one_of(
+    st.integers(min_value=-(10**9), max_value=10**12),  # the usual: small steps, some backwards
+    st.integers(min_value=-2 * DAY, max_value=2 * DAY),  # around the one-day limit
+    st.sampled_from([DAY, -DAY, DAY + 1, -DAY - 1, DAY // 2, DAY // 2 + 1, 40 * 365 * DAY, -(2**62)]),
+)
+
+
+@settings(max_examples=300)
+@given(start=st.integers(min_value=T0 - 30 * DAY, max_value=T0 + 30 * DAY), steps=st.lists(step, max_size=40))
+def test_the_fast_time_window_refuses_exactly_what_the_one_day_rule_refuses(start: int, steps: list[int]) -> None:
+    times = [start]
+    for delta in steps:
+        times.append(times[-1] + delta)
+    raw = b"\x01\x00\x01\x00c" + b"".join(RECORD_HEAD.pack(ts, 0, 0, 0, 0) for ts in times if -(2**63) <= ts < 2**63)
+    batch = _decode_batch(raw, None)
+    guard = TimestampGuard()
+    expected = [ts for ts in times if -(2**63) <= ts < 2**63 and guard.check(ts) is None]
+    assert [record.ts for record in batch.records] == expected
+    assert len(batch.bad) == sum(1 for ts in times if -(2**63) <= ts < 2**63) - len(expected)
+
+
+def end_marker(body: bytes) -> bytes:
+    import zlib
+
+    from jtrader.recording._format import END_HEAD, END_TAG
+
+    return CHUNK_HEAD.pack(0, len(body)) + END_HEAD.pack(END_TAG, zlib.crc32(body)) + body
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"records": "many"}'])
+def test_an_end_marker_whose_json_is_not_a_record_count_reads_as_truncated(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "a.jtrec"
+    records, ends = make(path, n=3, per_chunk=3)
+    path.write_bytes(path.read_bytes()[: ends[-1]] + end_marker(body))
+    reader = open_recording(path)
+    assert list(reader) == records and reader.truncated and not reader.ended
+
+
+def test_a_corrupt_last_chunk_is_skipped_to_the_end_marker_which_counts_the_loss(tmp_path: Path) -> None:
+    path = tmp_path / "a.jtrec"
+    records, ends = make(path, n=6, per_chunk=3)
+    data = bytearray(path.read_bytes())
+    data[(ends[1] + ends[2]) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    reader = open_recording(path)
+    assert list(reader) == records[:3]
+    assert reader.ended and not reader.truncated
+    assert (reader.corrupt_chunks, reader.damage.lost_records) == (1, 3)
+
+
+def test_a_corrupt_chunk_longer_than_the_scan_block_is_skipped(tmp_path: Path) -> None:
+    import random
+
+    path = tmp_path / "a.jtrec"
+    noise = random.Random(3).randbytes(3 << 20)  # incompressible: the chunk stays 3 MiB on disk
+    with RecordingWriter(path, "coinbase", [], created_ns=T0, max_records=1) as writer:
+        writer.write(T0, "recv", "c", noise)
+        writer.write(T0 + 1, "recv", "c", b"after")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    reader = open_recording(path)
+    assert [r.payload for r in reader] == [b"after"] and reader.corrupt_chunks == 1
+
+
+def test_two_broken_chunks_in_a_row_are_both_passed_over(tmp_path: Path) -> None:
+    import zstandard
+
+    path = tmp_path / "a.jtrec"
+    writer = RecordingWriter(path, "coinbase", [], created_ns=T0)
+    writer.write(T0, "recv", "c", b"one")
+    writer.abort()
+    bad_raw = b"\x00\x00" + b"\x01" * 10
+    compressed = zstandard.ZstdCompressor(write_checksum=True).compress(bad_raw)
+    with open(path, "ab") as f:
+        f.write((CHUNK_HEAD.pack(len(compressed), len(bad_raw)) + compressed) * 2)
+    reader = open_recording(path)
+    assert [r.payload for r in reader] == [b"one"] and reader.truncated
+
+
+def test_a_broken_record_layout_with_an_impossible_time_is_a_broken_chunk() -> None:
+    raw = b"\x01\x00\x01\x00c" + RECORD_HEAD.pack(-5, 9, 0, 0, 0)  # bad time and a direction code of 9
+    with pytest.raises(ValueError, match="direction code 9"):
+        _decode_batch(raw, None)
+
+
+def test_the_timestamp_guard_refuses_what_is_not_an_integer() -> None:
+    guard = TimestampGuard(anchor=5)  # an implausible anchor is no anchor
+    assert guard.last is None
+    assert guard.check(1.5e18) == "timestamp 1.5e+18 is not an integer of ns"
+    assert guard.check(T0) is None and guard.last == T0
+
+
+def test_the_writer_keeps_a_source_damage_report_and_refuses_one_that_is_not_json(tmp_path: Path) -> None:
+    writer = RecordingWriter(tmp_path / "a.jtrec", "coinbase", [], created_ns=T0)
+    writer.source_damage = {"problems": object()}
+    with pytest.raises(RecordingError, match="not JSON"):
+        writer.close()
+    writer.abort()  # closed already: nothing happens
+    other = RecordingWriter(tmp_path / "b.jtrec", "coinbase", [], created_ns=T0)
+    other.abort()
+    other.abort()
+    assert open_recording(tmp_path / "b.jtrec").header.venue == "coinbase"

@@ -340,3 +340,9 @@ def test_subscribe_frames_put_every_stream_in_one_frame() -> None:
         '{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms","btcusdt@bookTicker"],"id":9}'
     ]
     assert a.unsubscribe_frames(["BTCUSDT"], ["trade"])[0].startswith('{"method":"UNSUBSCRIBE"')
+
+
+def test_a_kline_payload_that_is_not_an_object_is_malformed() -> None:
+    a = adapter()
+    assert a.on_frame(T0, combined("btcusdt@kline_1m", {"e": "kline", "E": E, "s": "BTCUSDT", "k": [1]})) == []
+    assert a.stats.malformed == 1 and "not an object" in a.stats.last_error

@@ -139,3 +139,11 @@ def test_candles_frames_with_a_timestamp_far_from_the_receive_time_are_malformed
     body["events"] = [{"type": "update", "candles": [candle(OPEN)]}]
     assert a.on_frame(T0, orjson.dumps(body), feed.connection) == []
     assert a.stats.malformed == 1 and "more than a day" in a.stats.last_error
+
+
+def test_an_update_older_than_the_open_bucket_is_stale() -> None:
+    a = new_adapter()
+    feed = Feed(a)
+    feed.send(T0, "update", [candle(OPEN)])
+    assert feed.send(T0 + 1, "update", [candle(OPEN - FIVE_MIN)]) == []
+    assert a.stats.stale_bars == 1 and a.candles.open_buckets() == 1

@@ -170,3 +170,37 @@ def test_rules_follow_the_instrument_the_adapter_learns_and_a_conflicting_grid_k
     adapter = BinanceAdapter({"BTCUSDT": Instrument("BTCUSDT", "BTC", "USDT", "0.1", "0.00000001", venue="binance")})
     adapter.on_http(T0, "https://api.binance.com/api/v3/exchangeInfo", orjson.dumps({"symbols": [symbol()]}))
     assert adapter.instruments["BTCUSDT"].rules is None and adapter.stats.instrument_conflicts == 1
+
+
+@pytest.mark.parametrize(
+    ("obj", "match"),
+    [
+        ({"symbol": "X", "filters": "none"}, "filters"),
+        ({"symbol": 7, "filters": []}, "not a string"),
+        ("not an object", "not an object"),
+    ],
+)
+def test_binance_symbols_of_the_wrong_shape_are_refused(obj: object, match: str) -> None:
+    with pytest.raises(InstrumentError, match=match):
+        binance_rest.symbol_instrument(obj)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("obj", "match"),
+    [(["BTC-USD"], "not an object"), ({"product_id": 7, "base_increment": "1", "quote_increment": "1"}, "string")],
+)
+def test_coinbase_products_of_the_wrong_shape_are_refused(obj: object, match: str) -> None:
+    with pytest.raises(InstrumentError, match=match):
+        coinbase_rest.parse_product(obj)  # type: ignore[arg-type]
+    with pytest.raises(InstrumentError, match="string"):
+        coinbase_rest.status_instrument({"id": ["x"], "base_increment": "1", "quote_increment": "1"})
+
+
+def test_rules_without_a_step_filter_allow_any_whole_lot() -> None:
+    from decimal import Decimal
+
+    from jtrader.venues.rules import rule_max, rule_min, rule_step
+
+    assert rule_step(None, Decimal("0.01"), "x") == 1
+    assert (rule_min(None, Decimal(1)), rule_max(None, Decimal(1))) == (None, None)
+    assert (rule_min(Decimal("0.015"), Decimal("0.01")), rule_max(Decimal("0.015"), Decimal("0.01"))) == (2, 1)
