@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
 
@@ -109,19 +109,17 @@ class LineReader:
     """The lines of one capture file, decompressed by its magic bytes, with damage reported to ``report``.
 
     Iterating yields each line *without* its newline; before yielding a last line that has no
-    newline it sets :attr:`unterminated`. ``size`` is the file's size in bytes.
+    newline it sets :attr:`unterminated`.
     """
 
     def __init__(self, path: str | os.PathLike[str], report: DamageReport) -> None:
         self.path = Path(path)
         self.report = report
         self.unterminated = False
-        self.size = 0
 
     def __iter__(self) -> Iterator[bytes]:
         self.unterminated = False
         with _open_raw(self.path) as raw:
-            self.size = os.fstat(raw.fileno()).st_size
             head = raw.read(4)
             raw.seek(0)
             blocks: Iterator[bytes | None]
@@ -146,89 +144,61 @@ class LineReader:
     # -- decompressors, with offsets ------------------------------------------------------------
     def _zstd(self, raw: BinaryIO) -> Iterator[bytes | None]:
         dctx = zstandard.ZstdDecompressor()
-        report = self.report
-        obj = dctx.decompressobj()
-        frame_start = offset = 0  # where the current frame starts / where ``data`` starts
-        frame_out = 0  # bytes of the current frame already yielded
-        started = False
-        data = raw.read(_BLOCK)
-        while data:
-            try:
-                out = obj.decompress(data)
-            except zstandard.ZstdError as exc:
-                end = offset + len(data)
-                yield from _salvage(raw, frame_start, offset, end, frame_out, dctx.decompressobj(), zstandard.ZstdError)
-                resume = _scan(raw, frame_start + 1, ZSTD_MAGIC)
-                rest = "" if resume is not None else "; no later frame: the rest of the file is unreadable"
-                report.note("corrupt_chunks", f"zstd frame does not decompress ({exc}){rest}", frame_start)
-                if resume is None:
-                    return
-                yield None
-                raw.seek(resume)
-                obj, frame_start, offset, started, frame_out = dctx.decompressobj(), resume, resume, False, 0
-                data = raw.read(_BLOCK)
-                continue
-            started = True
-            if out:
-                frame_out += len(out)
-                yield out
-            if obj.eof:
-                unused = obj.unused_data
-                frame_start = offset + len(data) - len(unused)
-                obj, started, frame_out = dctx.decompressobj(), False, 0
-                if unused:
-                    data, offset = unused, frame_start
-                    continue
-            offset += len(data)
-            data = raw.read(_BLOCK)
-        if started:
-            report.note(
-                "truncated", f"the zstd frame that starts at byte {frame_start} is cut off at byte {offset}", offset
-            )
+        return self._frames(raw, dctx.decompressobj, zstandard.ZstdError, ("zstd frame", "checksum"), ZSTD_MAGIC)
 
     def _gzip(self, raw: BinaryIO) -> Iterator[bytes | None]:
+        return self._frames(raw, lambda: zlib.decompressobj(31), zlib.error, ("gzip member", "CRC"), GZIP_MAGIC)
+
+    def _frames(
+        self, raw: BinaryIO, new: Callable[[], Any], error: type[Exception], names: tuple[str, str], magic: bytes
+    ) -> Iterator[bytes | None]:
+        """Decompressed blocks of ``raw``, one unit (zstd frame, gzip member) after the other.
+
+        ``names`` are what the reports call a unit and its integrity check.
+
+        ``new()`` makes a decoder for one unit (``decompress``, ``eof``, ``unused_data``), which
+        raises ``error`` on damage. A damaged unit is reported at its start offset, what it
+        produced before the damage is kept (:func:`_salvage`), and reading resumes at the next
+        ``magic`` that starts a good unit (``None`` is yielded there: a line cut by the damage is
+        dropped). A stream that ends inside a unit is reported truncated where it stops.
+        """
         report = self.report
-        obj = zlib.decompressobj(31)
-        member_start = offset = 0
-        member_out = 0  # bytes of the current member already yielded
-        started = False
+        unit, check = names
+        decoder = new()
+        start = offset = 0  # where the current unit starts / where ``data`` starts, in the file
+        produced = 0  # bytes of the current unit already yielded
         data = raw.read(_BLOCK)
         while data:
             try:
-                out = obj.decompress(data)
-            except zlib.error as exc:
-                end = offset + len(data)
-                yield from _salvage(raw, member_start, offset, end, member_out, zlib.decompressobj(31), zlib.error)
-                resume = _scan(raw, member_start + 1, GZIP_MAGIC)
-                while resume is not None and not _gzip_member_starts_at(raw, resume):
-                    resume = _scan(raw, resume + 1, GZIP_MAGIC)
-                rest = "" if resume is not None else "; no later member: the rest of the file is unreadable"
-                why = f"gzip member does not decompress or fails its CRC ({exc}){rest}"
-                report.note("corrupt_chunks", why, member_start)
+                out = decoder.decompress(data)
+            except error as exc:
+                yield from _salvage(raw, start, offset, offset + len(data), produced, new(), error)
+                resume = _scan(raw, start + 1, magic)
+                while resume is not None and magic == GZIP_MAGIC and not _gzip_member_starts_at(raw, resume):
+                    resume = _scan(raw, resume + 1, magic)
+                rest = "" if resume is not None else f"; no later {unit.split()[1]}: the rest of the file is unreadable"
+                report.note("corrupt_chunks", f"{unit} does not decompress or fails its {check} ({exc}){rest}", start)
                 if resume is None:
                     return
                 yield None
                 raw.seek(resume)
-                obj, member_start, offset, started, member_out = zlib.decompressobj(31), resume, resume, False, 0
+                decoder, start, offset, produced = new(), resume, resume, 0
                 data = raw.read(_BLOCK)
                 continue
-            started = True
             if out:
-                member_out += len(out)
+                produced += len(out)
                 yield out
-            if obj.eof:
-                unused = obj.unused_data
-                member_start = offset + len(data) - len(unused)
-                obj, started, member_out = zlib.decompressobj(31), False, 0
+            if decoder.eof:
+                unused = decoder.unused_data
+                start = offset + len(data) - len(unused)
+                decoder, produced = new(), 0
                 if unused:
-                    data, offset = unused, member_start
+                    data, offset = unused, start
                     continue
             offset += len(data)
             data = raw.read(_BLOCK)
-        if started:
-            report.note(
-                "truncated", f"the gzip member that starts at byte {member_start} is cut off at byte {offset}", offset
-            )
+        if offset > start:
+            report.note("truncated", f"the {unit} that starts at byte {start} is cut off at byte {offset}", offset)
 
 
 def first_line(path: str | os.PathLike[str]) -> bytes:

@@ -28,7 +28,6 @@ before the first) is skipped as ``bad_timestamps``, so a garbled line never move
 from __future__ import annotations
 
 import heapq
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -44,8 +43,6 @@ from jtrader.recording._textfiles import LineReader, first_line
 from jtrader.recording.damage import DamageReport, TimestampGuard
 
 __all__ = ["REORDER_WINDOW", "CryptofeedSource", "seconds_text_to_ns"]
-
-log = logging.getLogger(__name__)
 
 #: records held back to restore ``ts`` order (about 1 KB each for typical frames)
 REORDER_WINDOW = 50_000

@@ -282,7 +282,8 @@ class RecordingReader:
         after = f.tell()
         extra = len(f.read(_SCAN_BLOCK))
         if extra:
-            self.damage.note("corrupt_chunks", f"{extra}+ bytes after the end marker ignored", after)
+            more = " or more" if extra == _SCAN_BLOCK else ""
+            self.damage.note("corrupt_chunks", f"{extra}{more} bytes after the end marker ignored", after)
         return True
 
     def _resync(self, f: BinaryIO, start: int, dctx: zstandard.ZstdDecompressor) -> int | None:

@@ -39,7 +39,7 @@ from decimal import Decimal, InvalidOperation
 from jtrader.errors import ConfigError, InstrumentError, MalformedMessageError
 from jtrader.model import STP_MODES, Instrument, OrderRules
 from jtrader.venues._common import load_json_object
-from jtrader.venues.rules import ATOM, positive_decimal, rule_max, rule_min, rule_step
+from jtrader.venues.rules import ATOM, rule_max, rule_min, rule_step
 
 __all__ = ["parse_exchange_info", "symbol_filters", "symbol_instrument", "symbol_rules"]
 
@@ -116,7 +116,7 @@ def symbol_instrument(obj: dict, lot: str = "precision", errors: list[str] | Non
             size_lot = min(filters["lot"], Decimal(1).scaleb(-places))
         else:
             raise ConfigError(f"lot must be 'precision' or 'step', got {lot!r}")
-        inst = Instrument(
+        return Instrument(
             symbol=symbol,
             base=obj["baseAsset"],
             quote=obj["quoteAsset"],
@@ -125,21 +125,10 @@ def symbol_instrument(obj: dict, lot: str = "precision", errors: list[str] | Non
             min_size=filters["min_qty"] or None,
             min_notional=filters["min_notional"],
             venue="binance",
+            rules=_rules(obj, symbol, filters["tick"], size_lot, errors),
         )
-        rules = symbol_rules(obj, inst, errors)
     except (KeyError, TypeError) as exc:
         raise InstrumentError(f"binance symbol {obj!r:.80}: missing field {exc}") from exc
-    return Instrument(
-        symbol=inst.symbol,
-        base=inst.base,
-        quote=inst.quote,
-        price_tick=inst.price_tick,
-        size_lot=inst.size_lot,
-        min_size=inst.min_size,
-        min_notional=inst.min_notional,
-        venue=inst.venue,
-        rules=rules,
-    )
 
 
 def parse_exchange_info(
@@ -179,49 +168,40 @@ def symbol_rules(obj: dict, inst: Instrument, errors: list[str] | None = None) -
     See the module docstring for the mapping. An unknown ``defaultSelfTradePreventionMode`` is
     read as ``NONE`` (its name goes to ``errors`` when given). Raises :class:`InstrumentError`.
     """
-    symbol = inst.symbol
     lot, tick = inst.size_lot, inst.price_tick
     assert isinstance(lot, Decimal) and isinstance(tick, Decimal)  # normalized by Instrument
+    return _rules(obj, inst.symbol, tick, lot, errors)
+
+
+def _rules(obj: dict, symbol: str, tick: Decimal, lot: Decimal, errors: list[str] | None) -> OrderRules:
     fields: dict[str, object] = {}
-    notional: dict[str, object] = {}
+    notional: dict[str, dict[str, object]] = {}
     for flt in _filters(obj):
         kind = flt.get("filterType")
         if kind == "PRICE_FILTER":
-            fields["price_step_ticks"] = rule_step(
-                positive_decimal(flt["tickSize"], f"{symbol} tickSize"), tick, f"{symbol} tickSize"
-            )
-            fields["min_price_ticks"] = rule_min(positive_decimal(flt.get("minPrice", "0"), f"{symbol} minPrice"), tick)
-            fields["max_price_ticks"] = rule_max(positive_decimal(flt.get("maxPrice", "0"), f"{symbol} maxPrice"), tick)
-        elif kind in ("LOT_SIZE", "MARKET_LOT_SIZE"):
-            prefix = "" if kind == "LOT_SIZE" else "market_"
-            step = positive_decimal(flt.get("stepSize", "0"), f"{symbol} {kind}.stepSize")
-            if kind == "LOT_SIZE":
-                fields["size_step_lots"] = rule_step(step, lot, f"{symbol} stepSize")
-            elif step is not None:
-                fields["market_size_step_lots"] = rule_step(step, lot, f"{symbol} MARKET_LOT_SIZE.stepSize")
-            fields[f"{prefix}min_size_lots"] = rule_min(
-                positive_decimal(flt.get("minQty", "0"), f"{symbol} {kind}.minQty"), lot
-            )
-            fields[f"{prefix}max_size_lots"] = rule_max(
-                positive_decimal(flt.get("maxQty", "0"), f"{symbol} {kind}.maxQty"), lot
-            )
+            fields["price_step_ticks"] = rule_step(flt["tickSize"], tick, f"{symbol} tickSize") or 1
+            fields["min_price_ticks"] = rule_min(flt.get("minPrice"), tick, f"{symbol} minPrice")
+            fields["max_price_ticks"] = rule_max(flt.get("maxPrice"), tick, f"{symbol} maxPrice")
+        elif kind == "LOT_SIZE":
+            fields["size_step_lots"] = rule_step(flt.get("stepSize"), lot, f"{symbol} stepSize") or 1
+            fields["min_size_lots"] = rule_min(flt.get("minQty"), lot, f"{symbol} LOT_SIZE.minQty")
+            fields["max_size_lots"] = rule_max(flt.get("maxQty"), lot, f"{symbol} LOT_SIZE.maxQty")
+        elif kind == "MARKET_LOT_SIZE":
+            what = f"{symbol} MARKET_LOT_SIZE"
+            fields["market_size_step_lots"] = rule_step(flt.get("stepSize"), lot, f"{what}.stepSize")
+            fields["market_min_size_lots"] = rule_min(flt.get("minQty"), lot, f"{what}.minQty")
+            fields["market_max_size_lots"] = rule_max(flt.get("maxQty"), lot, f"{what}.maxQty")
         elif kind == "MIN_NOTIONAL" and "NOTIONAL" not in notional:
             notional["MIN_NOTIONAL"] = {
-                "min_notional_atoms": rule_min(
-                    positive_decimal(flt.get("minNotional", "0"), f"{symbol} minNotional"), ATOM
-                ),
+                "min_notional_atoms": rule_min(flt.get("minNotional"), ATOM, f"{symbol} minNotional"),
                 "min_notional_market": _flag(flt, "applyToMarket", symbol),
             }
         elif kind == "NOTIONAL":
             notional.pop("MIN_NOTIONAL", None)
             notional["NOTIONAL"] = {
-                "min_notional_atoms": rule_min(
-                    positive_decimal(flt.get("minNotional", "0"), f"{symbol} minNotional"), ATOM
-                ),
+                "min_notional_atoms": rule_min(flt.get("minNotional"), ATOM, f"{symbol} minNotional"),
                 "min_notional_market": _flag(flt, "applyMinToMarket", symbol),
-                "max_notional_atoms": rule_max(
-                    positive_decimal(flt.get("maxNotional", "0"), f"{symbol} maxNotional"), ATOM
-                ),
+                "max_notional_atoms": rule_max(flt.get("maxNotional"), ATOM, f"{symbol} maxNotional"),
                 "max_notional_market": _flag(flt, "applyMaxToMarket", symbol),
             }
     for values in notional.values():

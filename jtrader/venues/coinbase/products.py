@@ -23,8 +23,6 @@ matching engine documents "decrement and cancel" as its default. A zero value me
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from jtrader.errors import InstrumentError, MalformedMessageError
 from jtrader.model import Instrument, OrderRules
 from jtrader.venues._common import load_json_object
@@ -36,42 +34,61 @@ __all__ = ["COINBASE_STP_MODE", "parse_product", "parse_products", "product_rule
 COINBASE_STP_MODE = "DECREMENT"
 
 
-def _optional(obj: dict, key: str, symbol: str) -> Decimal | None:
-    value = obj.get(key)
-    if value is None or value == "":
+#: the product fields rules are made of; products share values (920 real products: 504 distinct sets)
+_RULE_FIELDS = ("base_min_size", "base_max_size", "quote_min_size", "quote_max_size", "quote_increment")
+#: (lot, the rule fields' raw values) -> rules: OrderRules is frozen, so products with the same
+#: values share one object (bounded: emptied when full)
+_RULES: dict[tuple[object, ...], OrderRules] = {}
+_RULES_MAX = 4096
+
+
+def _rules(obj: dict, symbol: str, lot: object) -> OrderRules | None:
+    """The rules of a product whose lot (``base_increment``) is ``lot`` (raw); None for a zero lot
+    (the Instrument refuses it and says why). Products with the same values share one object."""
+    key = (lot, obj.get("min_market_funds"), *map(obj.get, _RULE_FIELDS))
+    try:
+        return _RULES[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: _build_rules says what is wrong with it
+        return _build_rules(obj, symbol, lot)
+    if len(_RULES) >= _RULES_MAX:
+        _RULES.clear()
+    rules = _RULES[key] = _build_rules(obj, symbol, lot)
+    return rules
+
+
+def _build_rules(obj: dict, symbol: str, lot_text: object) -> OrderRules | None:
+    lot = positive_decimal(lot_text, f"coinbase {symbol} base_increment")
+    if lot is None:
         return None
-    return positive_decimal(value, f"{symbol} {key}")
-
-
-def product_rules(obj: dict, inst: Instrument) -> OrderRules:
-    """The order filters of one product object on ``inst``'s grid (see the module docstring)."""
-    symbol = inst.symbol
-    lot, tick = inst.size_lot, inst.price_tick
-    assert isinstance(lot, Decimal) and isinstance(tick, Decimal)  # normalized by Instrument
-    quote_step = _optional(obj, "quote_increment", symbol)
+    get = obj.get  # an empty string, like "0", means no rule
     return OrderRules(
-        min_size_lots=rule_min(_optional(obj, "base_min_size", symbol), lot),
-        max_size_lots=rule_max(_optional(obj, "base_max_size", symbol), lot),
-        min_notional_atoms=rule_min(_optional(obj, "quote_min_size", symbol), ATOM),
-        max_notional_atoms=rule_max(_optional(obj, "quote_max_size", symbol), ATOM),
-        quote_step_atoms=None if quote_step is None else rule_step(quote_step, ATOM, f"{symbol} quote_increment"),
-        min_market_funds_atoms=rule_min(_optional(obj, "min_market_funds", symbol), ATOM),
+        min_size_lots=rule_min(get("base_min_size") or None, lot, (symbol, "base_min_size")),
+        max_size_lots=rule_max(get("base_max_size") or None, lot, (symbol, "base_max_size")),
+        min_notional_atoms=rule_min(get("quote_min_size") or None, ATOM, (symbol, "quote_min_size")),
+        max_notional_atoms=rule_max(get("quote_max_size") or None, ATOM, (symbol, "quote_max_size")),
+        quote_step_atoms=rule_step(get("quote_increment") or None, ATOM, (symbol, "quote_increment")),
+        min_market_funds_atoms=rule_min(get("min_market_funds") or None, ATOM, (symbol, "min_market_funds")),
         stp_mode=COINBASE_STP_MODE,
     )
 
 
-def _with_rules(obj: dict, inst: Instrument) -> Instrument:
+def product_rules(obj: dict, inst: Instrument) -> OrderRules:
+    """The order filters of one product object on ``inst``'s grid (see the module docstring)."""
+    rules = _rules(obj, inst.symbol, inst.size_lot)
+    assert rules is not None  # an Instrument's lot is positive
+    return rules
+
+
+def _instrument(
+    obj: dict, symbol: str, tick: object, lot: object, *, base: str, quote: str, **extra: object
+) -> Instrument:
+    """One Instrument with its rules, built once (920 products in a real products body)."""
+    rules = _rules(obj, symbol, lot)
     return Instrument(
-        symbol=inst.symbol,
-        base=inst.base,
-        quote=inst.quote,
-        price_tick=inst.price_tick,
-        size_lot=inst.size_lot,
-        min_size=inst.min_size,
-        min_notional=inst.min_notional,
-        venue=inst.venue,
-        rules=product_rules(obj, inst),
-    )
+        symbol=symbol, base=base, quote=quote, price_tick=tick, size_lot=lot, venue="coinbase", rules=rules, **extra
+    )  # type: ignore[arg-type]
 
 
 def parse_product(obj: dict) -> Instrument:
@@ -86,22 +103,18 @@ def parse_product(obj: dict) -> Instrument:
         symbol = obj["product_id"]
         if not isinstance(symbol, str):
             raise InstrumentError(f"coinbase product id {symbol!r} is not a string")
-        tick = obj.get("price_increment") or obj["quote_increment"]
-        base = obj.get("base_currency_id") or obj.get("base_display_symbol") or symbol.partition("-")[0]
-        quote = obj.get("quote_currency_id") or obj.get("quote_display_symbol") or symbol.partition("-")[2]
-        inst = Instrument(
-            symbol=symbol,
-            base=base,
-            quote=quote,
-            price_tick=tick,
-            size_lot=obj["base_increment"],
+        return _instrument(
+            obj,
+            symbol,
+            obj.get("price_increment") or obj["quote_increment"],
+            obj["base_increment"],
+            base=obj.get("base_currency_id") or obj.get("base_display_symbol") or symbol.partition("-")[0],
+            quote=obj.get("quote_currency_id") or obj.get("quote_display_symbol") or symbol.partition("-")[2],
             min_size=obj.get("base_min_size") or None,
             min_notional=obj.get("quote_min_size") or "0",
-            venue="coinbase",
         )
     except (KeyError, TypeError) as exc:
         raise InstrumentError(f"coinbase product {obj!r:.80}: missing field {exc}") from exc
-    return _with_rules(obj, inst)
 
 
 def parse_products(body: bytes | str | dict, errors: list[str] | None = None) -> dict[str, Instrument]:
@@ -134,12 +147,11 @@ def status_instrument(row: dict) -> Instrument:
     symbol = row["id"]
     if not isinstance(symbol, str):
         raise InstrumentError(f"coinbase status product id {symbol!r} is not a string")
-    inst = Instrument(
-        symbol=symbol,
+    return _instrument(
+        row,
+        symbol,
+        row["quote_increment"],
+        row["base_increment"],
         base=row.get("base_currency") or symbol.partition("-")[0],
         quote=row.get("quote_currency") or symbol.partition("-")[2],
-        price_tick=row["quote_increment"],
-        size_lot=row["base_increment"],
-        venue="coinbase",
     )
-    return _with_rules(row, inst)

@@ -179,3 +179,8 @@ def test_any_records_round_trip_exactly(tmp_path: Path, records: list[Record], m
 def test_public_names_are_exported() -> None:
     for name in recording.__all__:
         assert getattr(recording, name) is not None
+
+
+def test_record_fields_are_pinned_in_the_order_the_reader_builds_them() -> None:
+    """The reader builds records with ``tuple.__new__`` (its measured hot path): the order is the contract."""
+    assert Record._fields == ("ts", "direction", "conn", "payload", "url")

@@ -7,6 +7,8 @@ from pathlib import Path
 import orjson
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jtrader.errors import InstrumentError
 from jtrader.model import Instrument, OrderRules
@@ -196,11 +198,46 @@ def test_coinbase_products_of_the_wrong_shape_are_refused(obj: object, match: st
         coinbase_rest.status_instrument({"id": ["x"], "base_increment": "1", "quote_increment": "1"})
 
 
-def test_rules_without_a_step_filter_allow_any_whole_lot() -> None:
+def test_filter_values_count_in_units_inward_and_a_zero_or_missing_value_is_no_rule() -> None:
     from decimal import Decimal
 
     from jtrader.venues.rules import rule_max, rule_min, rule_step
 
-    assert rule_step(None, Decimal("0.01"), "x") == 1
-    assert (rule_min(None, Decimal(1)), rule_max(None, Decimal(1))) == (None, None)
-    assert (rule_min(Decimal("0.015"), Decimal("0.01")), rule_max(Decimal("0.015"), Decimal("0.01"))) == (2, 1)
+    cent = Decimal("0.01")
+    assert [rule_step(text, cent, "x") for text in (None, "0", "0.00", "0.05")] == [None, None, None, 5]
+    assert (rule_min(None, cent, "x"), rule_max("0", cent, "x")) == (None, None)
+    assert (rule_min("0.015", cent, "x"), rule_max("0.015", cent, "x")) == (2, 1)
+    assert (rule_min("0.015", cent, "x"), rule_max("0.015", cent, "x")) == (2, 1)  # remembered: same answers
+    with pytest.raises(InstrumentError, match="x 0.015 is not a whole number of 0.01"):
+        rule_step("0.015", cent, "x")
+    with pytest.raises(InstrumentError, match="not a decimal"):
+        rule_min("ten", cent, "x")
+
+
+decimal_texts = st.one_of(
+    st.from_regex(r"\A[0-9]{1,12}(\.[0-9]{0,20})?\Z"),
+    st.sampled_from(["0", "0.0", "0.00000000", "1e3", "0E-8", "5.", "12345678901234567890.123456789012345678901"]),
+)
+units = st.sampled_from(["1", "0.01", "0.00000001", "1E-18", "0.5", "0.25", "5", "100", "0.0001"])
+
+
+@settings(max_examples=500)
+@given(text=decimal_texts, unit_text=units)
+def test_filter_values_count_exactly_like_a_fraction_would(text: str, unit_text: str) -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from jtrader.venues.rules import rule_max, rule_min, rule_step
+
+    unit = Decimal(unit_text)
+    ratio = Fraction(Decimal(text)) / Fraction(unit)
+    if ratio == 0:
+        assert (rule_min(text, unit, "x"), rule_max(text, unit, "x"), rule_step(text, unit, "x")) == (None,) * 3
+        return
+    assert rule_min(text, unit, "x") == -((-ratio.numerator) // ratio.denominator)
+    assert rule_max(text, unit, "x") == ratio.numerator // ratio.denominator
+    if ratio.denominator == 1 and ratio >= 1:
+        assert rule_step(text, unit, "x") == ratio
+    else:
+        with pytest.raises(InstrumentError, match="whole number"):
+            rule_step(text, unit, "x")
