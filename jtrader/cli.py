@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--lot", default="0.00000001", help="size lot (default 0.00000001)")
     add_out_dir(bt, help="write summary.json, trades.parquet, equity.parquet and manifest.json here")
     bt.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    bt.add_argument("--strict", action="store_true", help="exit 1 if the candles have gaps or other data problems")
 
     rp = sub.add_parser("replay", help="replay a recorded websocket session through the simulated exchange")
     add_input(rp, "recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_out_dir(rp, help="write summary.json, events.jsonl, book.parquet and manifest.json here")
     rp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    rp.add_argument("--strict", action="store_true", help="exit 1 on any data problem (damage, malformed, gaps...)")
 
     gen = sub.add_parser("generate", help="write a seeded synthetic recording (jtrader format)")
     gen.add_argument("--venue", choices=["coinbase", "binance"], default="coinbase")
@@ -139,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_out_file(cv, "output", help="the jtrader recording to write (OUT.partial until it is complete)")
     cv.add_argument("--format", choices=["auto", "cryptofeed", "hftbacktest", "jtrader"], default="auto")
     cv.add_argument("--venue", choices=["auto", "coinbase", "binance"], default="auto")
+    cv.add_argument("--strict", action="store_true", help="exit 1 if the input is damaged (the copy is still written)")
 
     st = sub.add_parser("strategies", help="list the bundled strategies with their parameters")
     st.add_argument("--json", action="store_true")

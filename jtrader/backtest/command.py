@@ -1,7 +1,9 @@
 """``jtrader backtest DATA ...``: load candles, run a strategy through the core, report.
 
 Exit codes: 0 on success; bad input (data, parameters, arguments) raises a
-:class:`~jtrader.errors.JTraderError` that the CLI prints on stderr with exit code 1.
+:class:`~jtrader.errors.JTraderError` that the CLI prints on stderr with exit code 1. With
+``--strict``, candles the loader finds suspicious but usable (gaps in time, so missing bars) are
+bad input too: exit code 1 with a one-line reason, before the run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from jtrader.cmdkit import Job
-from jtrader.errors import ConfigError, InstrumentError, ValueFormatError
+from jtrader.errors import ConfigError, DataError, InstrumentError, ValueFormatError
 from jtrader.model import Bar, Instrument, to_atoms
 
 __all__ = ["KNOWN_QUOTES", "make_instrument", "run"]
@@ -88,6 +90,10 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
     strategy = build_strategy(args.strategy, args.param)
     log.info("backtest: loading %s", args.data)
     series = load_candles(args.data, instrument)
+    if getattr(args, "strict", False) and series.gaps:
+        raise DataError(
+            f"--strict: {args.data} has {series.gaps} gap(s) in time ({series.missing_bars} missing bar(s))"
+        )
     # The candles live to the end of this one-shot process: take them out of the garbage
     # collector's view so the run does not rescan them (measured: 6-12% faster on sma_cross).
     gc.collect()

@@ -48,7 +48,14 @@ def interrupted_lines(summary: Summary) -> list[str]:
 
 
 def counter_lines(summary: Summary) -> list[str]:
-    """One line per non-zero counter of :data:`COUNTERS` (kind-specific meanings first)."""
+    """One line per non-zero counter of :data:`COUNTERS` (kind-specific meanings first).
+
+    A summary that accounts for its data problems itself (``data_problems``: replay and paper, see
+    :mod:`jtrader.replay.problems`) gets only its kind-specific lines here, so nothing is named twice.
+    """
+    if "data_problems" in summary:
+        meanings = KIND_COUNTERS.get(str(summary.get("kind", "")), {})
+        return [f"{k} {summary[k]:,}: {m}" for k, m in meanings.items() if type(summary.get(k)) is int and summary[k]]
     meanings = {**COUNTERS, **KIND_COUNTERS.get(str(summary.get("kind", "")), {})}
     lines = []
     for key, meaning in meanings.items():
@@ -59,7 +66,9 @@ def counter_lines(summary: Summary) -> list[str]:
 
 
 def damage_lines(summary: Summary) -> list[str]:
-    """A truncated input and book checks that disagreed with the venue."""
+    """A truncated input and book checks that disagreed with the venue (unless named as data problems)."""
+    if "data_problems" in summary:
+        return []
     lines = []
     if summary.get("truncated") is True:
         lines.append("truncated: the input ends inside a record; everything up to the last complete one was read")

@@ -1,8 +1,9 @@
 """``jtrader generate``: write a seeded synthetic recording (see :func:`jtrader.marketgen.generate`).
 
 The recording is written to ``OUT.partial`` and renamed to ``OUT`` when complete, so a file at
-``OUT`` is always a whole session. Stopped by Ctrl-C, the command closes the recording cleanly
-(every record written so far is readable), leaves it at ``OUT.partial``, says
+``OUT`` is always a whole session. Stopped by Ctrl-C, the command flushes the recording (every
+record written so far is readable; without the end marker, so it reads as ``truncated``), leaves
+it at ``OUT.partial``, says
 ``interrupted: true`` and exits 130.
 """
 

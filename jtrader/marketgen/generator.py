@@ -60,7 +60,8 @@ def generate(
     random 1-4 on Coinbase, 1-3 on Binance); ``depth`` the levels kept per side (the Coinbase
     snapshot and the Binance REST snapshot show them all, up to 1000); ``start_ns`` the session
     start, also the header's ``created_ns``; ``source_hook`` wraps the records on their way to the
-    file (the CLI's progress bar and Ctrl-C stop: the file then ends, complete, where it stopped).
+    file (the CLI's progress bar and Ctrl-C stop: the file then ends where it stopped, every record
+    readable, without the end marker, so readers report it ``truncated``).
     Stats: ``records``, ``frames`` (received websocket frames), ``level_updates`` (levels in
     snapshots and updates; both only when the session ran to its end), ``bytes``, ``last_ts``.
     """
@@ -99,11 +100,19 @@ def generate(
     )
     records = 0
     stream: Iterator[Record] = session if source_hook is None else source_hook(session)
-    with RecordingWriter(out, venue, names, metadata, created_ns=start_ns) as writer:
+    writer = RecordingWriter(out, venue, names, metadata, created_ns=start_ns)
+    try:
         write = writer.write
         for ts, direction, conn, payload, url in stream:
             write(ts, direction, conn, payload, url)
             records += 1
+    except BaseException:
+        writer.abort()
+        raise
+    if "frames" in stats:  # the session ran to its end: the file is complete
+        writer.close()
+    else:  # stopped early (Ctrl-C): every record is readable, and the file says it is cut short
+        writer.abort()
     stats["records"] = records
     stats["last_ts"] = ts if records else None
     stats["bytes"] = Path(out).stat().st_size

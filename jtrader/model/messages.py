@@ -8,6 +8,7 @@ integer lots of the message's instrument (see :class:`jtrader.model.Instrument`)
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from jtrader.model.enums import Side
@@ -25,6 +26,11 @@ __all__ = [
     "SequenceGap",
     "Trade",
     "VenueNotice",
+    "make_bar",
+    "make_book_delta",
+    "make_book_snapshot",
+    "make_quote",
+    "make_trade",
 ]
 
 #: one book level: (price in ticks, size in lots)
@@ -148,3 +154,21 @@ class VenueNotice(NamedTuple):
 MarketMessage = (
     BookSnapshot | BookDelta | Trade | Quote | Bar | BarHistory | Heartbeat | SequenceGap | BookResync | VenueNotice
 )
+
+
+# -- fast builders (the replay hot path) ------------------------------------------------------------
+# ``make_x(values)`` builds an ``X`` from one tuple of *all* its fields in declaration order, without
+# the NamedTuple's Python-level ``__new__`` (``tuple.__new__`` bound to the class, a C call: about
+# 70 ns less per message than ``X(...)``). The field order they rely on is pinned by
+# ``tests/unit/model/test_model_message_builders.py``; a change of fields must change the callers.
+
+#: ``make_book_snapshot((ts, ts_exchange, symbol, bids, asks, update_id))`` -> :class:`BookSnapshot`
+make_book_snapshot = partial(tuple.__new__, BookSnapshot)
+#: ``make_book_delta((ts, ts_exchange, symbol, bids, asks, update_id, first_update_id))`` -> :class:`BookDelta`
+make_book_delta = partial(tuple.__new__, BookDelta)
+#: ``make_trade((ts, ts_exchange, symbol, price, size, aggressor, trade_id))`` -> :class:`Trade`
+make_trade = partial(tuple.__new__, Trade)
+#: ``make_quote((ts, ts_exchange, symbol, bid, bid_size, ask, ask_size, update_id))`` -> :class:`Quote`
+make_quote = partial(tuple.__new__, Quote)
+#: ``make_bar((ts, symbol, open, high, low, close, volume, start))`` -> :class:`Bar`
+make_bar = partial(tuple.__new__, Bar)

@@ -6,11 +6,13 @@ import calendar
 
 from jtrader.errors import TimestampError
 
-__all__ = ["MAX_TS_NS", "MIN_TS_NS", "NS_PER_MS", "NS_PER_S", "NS_PER_US", "check_ts", "parse_rfc3339_ns"]
+__all__ = ["MAX_TS_NS", "MIN_TS_NS", "NS_PER_DAY", "NS_PER_MS", "NS_PER_S", "NS_PER_US", "check_ts", "parse_rfc3339_ns"]
 
 NS_PER_US = 1_000
 NS_PER_MS = 1_000_000
 NS_PER_S = 1_000_000_000
+#: one day: the largest clock jump a capture may make between two records (readers and adapters)
+NS_PER_DAY = 86_400 * NS_PER_S
 #: 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z: anything outside is treated as absurd
 MIN_TS_NS = 946_684_800 * NS_PER_S
 MAX_TS_NS = 7_258_118_400 * NS_PER_S

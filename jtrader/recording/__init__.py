@@ -1,10 +1,12 @@
 """Recording format: crash-safe writer, streaming reader, importers of other tools' captures.
 
-See ``docs/recording-format.md`` for the byte layout and the damage rules.
+See ``docs/recording-format.md`` for the byte layout and the damage rules; every source reports
+what a read lost in a :class:`DamageReport` (``source.damage``).
 """
 
 from jtrader.recording._format import FORMAT_VERSION, MAGIC, Direction, Record, RecordingHeader
 from jtrader.recording.cryptofeed import CryptofeedSource, seconds_text_to_ns
+from jtrader.recording.damage import Damage, DamageReport, TimestampGuard, describe_damage
 from jtrader.recording.hftbacktest import HftbacktestSource
 from jtrader.recording.reader import RecordingReader, open_recording
 from jtrader.recording.sources import FORMATS, JtraderSource, RecordSource, detect_format, open_source, read_records
@@ -15,6 +17,8 @@ __all__ = [
     "FORMAT_VERSION",
     "MAGIC",
     "CryptofeedSource",
+    "Damage",
+    "DamageReport",
     "Direction",
     "HftbacktestSource",
     "JtraderSource",
@@ -23,6 +27,8 @@ __all__ = [
     "RecordingHeader",
     "RecordingReader",
     "RecordingWriter",
+    "TimestampGuard",
+    "describe_damage",
     "detect_format",
     "open_recording",
     "open_source",

@@ -4,13 +4,16 @@ Layout of a ``.jtrec`` file (all integers little-endian; see ``docs/recording-fo
 
     MAGIC (8 bytes: b"JTREC" 0x00 <version u8> 0x0A)
     chunk*                      the first chunk holds the header (UTF-8 JSON), every later one a batch of records
+    end                         version 2: written by a writer that closed normally (absent: truncated)
     chunk := u32 compressed_len, u32 raw_len, zstd frame (compressed_len bytes, content size and checksum inside)
     batch := u16 n_conns, (u16 len, utf-8 conn id) * n_conns, record*
     record := i64 ts_ns, u8 direction, u16 conn index, u16 url_len, u32 payload_len, url bytes, payload bytes
+    end := u32 0, u32 json_len, b"JTRECEND", u32 crc32(json), json (UTF-8, keys sorted: "records", ...)
 
 Every chunk is an independent zstd frame, so a file cut off mid-write reads back up to its last
 complete chunk, and a corrupt chunk in the middle can be skipped by scanning for the next zstd
-magic number (``28 B5 2F FD``).
+magic number (``28 B5 2F FD``). No chunk has a compressed length of 0, so the end marker cannot
+be mistaken for one. Version 1 files (no end marker) stay readable.
 """
 
 from __future__ import annotations
@@ -20,8 +23,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from jtrader.errors import ConfigError
+
 __all__ = [
     "CHUNK_HEAD",
+    "END_HEAD",
+    "END_TAG",
+    "MAX_END_JSON",
+    "READABLE_VERSIONS",
     "DIRECTIONS",
     "FORMAT_VERSION",
     "MAGIC",
@@ -31,10 +40,13 @@ __all__ = [
     "Direction",
     "Record",
     "RecordingHeader",
+    "chosen_venue",
 ]
 
-FORMAT_VERSION = 1
-#: the first 8 bytes of every jtrader recording
+FORMAT_VERSION = 2
+#: versions the reader understands (1: no end marker, so a file cut between chunks looks complete)
+READABLE_VERSIONS = (1, 2)
+#: the first 8 bytes of every jtrader recording written now
 MAGIC = b"JTREC\x00" + bytes([FORMAT_VERSION]) + b"\n"
 #: the 4 bytes that start every zstd frame (0xFD2FB528 little-endian)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -44,6 +56,11 @@ CHUNK_HEAD = struct.Struct("<II")
 RECORD_HEAD = struct.Struct("<qBHHI")
 #: a chunk header announcing more than this (compressed or raw) is treated as corrupt
 MAX_CHUNK_BYTES = 1 << 30
+#: the end marker: after a chunk head of (0, json_len), this tag and a u32 crc32 of the JSON
+END_TAG = b"JTRECEND"
+END_HEAD = struct.Struct("<8sI")
+#: an end marker's JSON is small; more than this is treated as corrupt
+MAX_END_JSON = 1 << 20
 
 
 class Direction(StrEnum):
@@ -116,3 +133,17 @@ class RecordingHeader:
             "jtrader_version": self.jtrader_version,
             "metadata": self.metadata,
         }
+
+
+def chosen_venue(requested: str | None, detected: str, path: object, where: str) -> str:
+    """The venue of a recording: ``detected`` (from the file, ``where`` says how), unless unknown.
+
+    ``requested`` (``--venue``) may fill in a venue the file does not name ("unknown" or empty);
+    one that contradicts the file raises :class:`ConfigError` naming both: a capture is never
+    relabelled (its frames would be parsed by the wrong venue's rules).
+    """
+    if not requested or requested in ("auto", detected):
+        return detected
+    if detected in ("", "unknown"):
+        return requested
+    raise ConfigError(f"--venue {requested} contradicts the recording: {path} is a {detected} capture ({where})")

@@ -2,7 +2,14 @@
 
 The output's ``created_ns`` is the source's own creation time (cryptofeed ``recorded``, the
 hftbacktest first line, the jtrader header), so converting the same file twice gives the same
-bytes. Also useful on a damaged jtrader recording: the copy holds every readable record.
+bytes. ``--venue`` must agree with the file (it only fills in a venue the file does not name):
+``convert`` never relabels a capture.
+
+A damaged input (cut off, corrupt, unreadable lines, impossible timestamps: see
+:mod:`jtrader.recording.damage`) still gives a copy holding every readable record, but never a
+clean-looking one: the copy's end marker keeps the input's damage report, so replaying or
+converting the copy reports it again, and the summary names every problem. ``--strict`` turns
+any damage into exit code 1 (the copy is still written, with its damage recorded).
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ from jtrader.cmdkit import Job
 from jtrader.cmdkit.progress import file_position
 from jtrader.errors import ConfigError
 from jtrader.recording._format import Record
+from jtrader.recording.damage import describe_damage
 from jtrader.recording.sources import open_source
 from jtrader.recording.writer import RecordingWriter
 
-__all__ = ["convert", "run_convert"]
+__all__ = ["convert", "damage_lines", "run_convert"]
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +44,11 @@ def convert(
 ) -> dict[str, object]:
     """Convert ``src`` into a jtrader recording at ``dst``; return a summary (counts per direction, damage).
 
-    ``source_hook`` wraps the records read (the CLI's progress bar and Ctrl-C stop).
+    ``source_hook`` wraps the records read (the CLI's progress bar and Ctrl-C stop). Summary
+    keys: ``input``, ``output``, ``format``, ``venue``, ``products``, ``records``,
+    ``by_direction``, ``skipped`` (unreadable parts), ``truncated``, ``damage`` (the input's
+    damage report, :meth:`~jtrader.recording.damage.DamageReport.as_dict`) and ``problems``
+    (how many problems the input has: 0 for a clean file).
     """
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
@@ -51,6 +63,9 @@ def convert(
         for record in source if source_hook is None else source_hook(iter(source)):
             writer.write(record.ts, record.direction, record.conn, record.payload, record.url)
             counts[record.direction.value] += 1
+        damage = source.damage
+        if damage.problems:
+            writer.source_damage = damage.inheritable(source.format, src.name)
     summary: dict[str, object] = {
         "input": str(src),
         "output": str(dst),
@@ -61,15 +76,25 @@ def convert(
         "by_direction": dict(sorted(counts.items())),
         "skipped": source.skipped,
         "truncated": source.truncated,
+        "damage": damage.as_dict(),
+        "problems": damage.problems,
     }
-    if source.skipped or source.truncated:
-        log.warning("convert: %s: %d unreadable parts skipped, truncated=%s", src, source.skipped, source.truncated)
+    if damage.problems:
+        log.warning("convert: %s is damaged: %s; the copy records it", src, "; ".join(damage.describe()))
     return summary
+
+
+def damage_lines(summary: dict[str, object]) -> list[str]:
+    """Human lines naming what the input of a conversion lost (none for a clean input)."""
+    damage = summary["damage"]
+    assert isinstance(damage, dict)
+    return [f"  damaged input: {line}" for line in describe_damage(damage)]
 
 
 def run_convert(args: argparse.Namespace, job: Job | None = None) -> int:
     """CLI runner: convert ``args.input`` to ``args.output``; print a one-line summary on stdout.
 
+    With ``args.strict``, a damaged input is exit code 1 with a one-line reason on stderr.
     Written to ``OUT.partial`` and renamed when complete; stopped by Ctrl-C, the records so far
     stay in ``OUT.partial`` (a complete, readable recording) and the exit code is 130.
     """
@@ -97,4 +122,10 @@ def run_convert(args: argparse.Namespace, job: Job | None = None) -> int:
         f"truncated {summary['truncated']}",
         file=sys.stdout,
     )
+    for line in damage_lines(summary):
+        print(line, file=sys.stdout)
+    if getattr(args, "strict", False) and summary["problems"]:
+        reasons = describe_damage(summary["damage"])  # type: ignore[arg-type]
+        print(f"jtrader convert: error: --strict: the input is damaged: {reasons[0]}", file=sys.stderr)
+        return 1
     return job.exit_code()

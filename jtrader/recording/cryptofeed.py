@@ -14,12 +14,20 @@ file order) through a bounded buffer of ``reorder_window`` records (default
 :data:`REORDER_WINDOW`): memory is bounded by that window, and a record displaced further
 than the window is passed through out of order and counted in ``out_of_order`` (with a
 warning). The real captures need a window of a few hundred records at most.
+
+Damage (see :mod:`jtrader.recording.damage`; counted in ``damage``, one WARNING each): unreadable
+lines by line number, a compressed stream cut off or corrupt (:mod:`jtrader.recording._textfiles`),
+a last line cut in the middle (``truncated``), and impossible times: a ``ts`` outside 2000..2200
+or more than a day from the record before (the header's ``recorded`` stands in for the record
+before the first) is skipped as ``bad_timestamps``, so a garbled line never moves the clock.
+
+``venue``: the header's ``exchange`` names it; a ``venue`` argument that contradicts it raises
+:class:`~jtrader.errors.ConfigError` (a capture is never relabelled).
 """
 
 from __future__ import annotations
 
 import heapq
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -30,12 +38,11 @@ from typing import Any
 import orjson
 
 from jtrader.errors import RecordingError
-from jtrader.recording._format import Direction, Record, RecordingHeader
-from jtrader.recording._textfiles import iter_lines, open_lines
+from jtrader.recording._format import Direction, Record, RecordingHeader, chosen_venue
+from jtrader.recording._textfiles import LineReader, first_line
+from jtrader.recording.damage import DamageReport, TimestampGuard
 
 __all__ = ["REORDER_WINDOW", "CryptofeedSource", "seconds_text_to_ns"]
-
-log = logging.getLogger(__name__)
 
 #: records held back to restore ``ts`` order (about 1 KB each for typical frames)
 REORDER_WINDOW = 50_000
@@ -94,9 +101,9 @@ class CryptofeedSource:
     """Records of a cryptofeed capture, in ``ts`` order; iterate for :class:`Record` tuples.
 
     ``header.venue`` comes from the header's ``exchange`` (``COINBASE`` -> ``coinbase``, ``BINANCE``
-    -> ``binance``, anything else lower-cased) unless ``venue`` is given; ``header.products``
-    from its ``config`` (venue symbols); ``header.created_ns`` from ``recorded``.
-    Counters after iteration: ``skipped`` (unreadable lines), ``out_of_order``, ``truncated``.
+    -> ``binance``, anything else lower-cased; ``venue`` may only fill in a missing one);
+    ``header.products`` from its ``config`` (venue symbols); ``header.created_ns`` from
+    ``recorded``. After iteration, ``damage`` (a :class:`DamageReport`) says what was lost.
     """
 
     format = "cryptofeed"
@@ -106,29 +113,26 @@ class CryptofeedSource:
     ) -> None:
         self.path = Path(path)
         self.reorder_window = max(reorder_window, 0)
-        self.skipped = 0
-        self.out_of_order = 0
-        self.truncated = False
-        with open_lines(self.path) as stream:
-            first = next(iter_lines(stream), b"")
+        self.damage = DamageReport(str(self.path))
+        first = first_line(self.path)
         try:
             data = orjson.loads(first)
             if not isinstance(data, dict) or data.get("t") != "header":
                 raise ValueError("first line is not a cryptofeed header")
             exchange = str(data.get("exchange", "unknown"))
             detected = _VENUES.get(exchange.upper(), exchange.lower())
-            chosen = venue or detected
             products: list[str] = []
-            config = data.get("config") or {}
-            for symbols in config.values() if isinstance(config, dict) else ():
-                for symbol in symbols if isinstance(symbols, list) else ():
-                    name = _venue_symbol(chosen, str(symbol))
-                    if name not in products:
-                        products.append(name)
             recorded = data.get("recorded")
             created_ns = _number_ns(first, _RECORDED_RE, recorded) if recorded is not None else 0
         except (orjson.JSONDecodeError, ValueError) as exc:
             raise RecordingError(f"{self.path}: not a readable cryptofeed capture ({exc})") from exc
+        chosen = chosen_venue(venue, detected, self.path, f"its header says exchange {exchange!r}")
+        config = data.get("config") or {}
+        for symbols in config.values() if isinstance(config, dict) else ():
+            for symbol in symbols if isinstance(symbols, list) else ():
+                name = _venue_symbol(chosen, str(symbol))
+                if name not in products:
+                    products.append(name)
         self.header = RecordingHeader(
             venue=chosen,
             products=tuple(products),
@@ -138,17 +142,32 @@ class CryptofeedSource:
             source_format="cryptofeed",
         )
 
-    def _parse(self, line: bytes) -> Record | None:
+    @property
+    def skipped(self) -> int:
+        """Unreadable lines of the last read."""
+        return self.damage.unreadable_lines
+
+    @property
+    def truncated(self) -> bool:
+        """The capture stops before its end (see :mod:`jtrader.recording.damage`)."""
+        return self.damage.truncated
+
+    @property
+    def out_of_order(self) -> int:
+        """Records displaced further than the reorder window in the last read."""
+        return self.damage.out_of_order
+
+    def _parse(self, line: bytes, number: int, last_line: bool) -> Record | None:
         try:
             data = orjson.loads(line)
             direction = _DIRECTIONS[data["t"]]
             ts = _number_ns(line, _TS_RE, data["ts"])
             conn = str(data.get("conn", ""))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            if not line.endswith(b"\n"):
-                self.truncated = True
-            self.skipped += 1
-            log.warning("%s: skipped an unreadable line (%s): %.80r", self.path, exc, line)
+            if last_line:
+                self.damage.note("truncated", f"the last line is cut off ({exc})", line=number)
+            else:
+                self.damage.note("unreadable_lines", f"{exc}: {line[:80]!r}", line=number)
             return None
         if direction is Direction.CONNECT:
             return Record(ts, direction, conn, b"", data.get("addr") or data.get("url"))
@@ -157,33 +176,34 @@ class CryptofeedSource:
         return Record(ts, direction, conn, _to_bytes(data.get("data")), None)
 
     def __iter__(self) -> Iterator[Record]:
-        self.skipped = 0
-        self.out_of_order = 0
-        self.truncated = False
+        damage = self.damage
+        damage.reset()
+        guard = TimestampGuard(self.header.created_ns)
         heap: list[tuple[int, int, Record]] = []
         last_ts: int | None = None
         seq = 0
-        with open_lines(self.path) as stream:
-            lines = iter_lines(stream)
-            next(lines, None)  # the header
-            for line in lines:
-                if not line.strip():
-                    continue
-                record = self._parse(line)
-                if record is None:
-                    continue
-                heapq.heappush(heap, (record.ts, seq, record))
-                seq += 1
-                if len(heap) > self.reorder_window:
-                    out = heapq.heappop(heap)[2]
-                    if last_ts is not None and out.ts < last_ts:
-                        self.out_of_order += 1
-                        log.warning("%s: record at %d ns is further out of order than the window", self.path, out.ts)
-                    last_ts = out.ts
-                    yield out
+        reader = LineReader(self.path, damage)
+        for number, line in enumerate(reader, start=1):
+            if number == 1 or not line.strip():
+                continue  # the header, blank lines
+            record = self._parse(line, number, reader.unterminated)
+            if record is None:
+                continue
+            reason = guard.check(record.ts)
+            if reason is not None:
+                damage.note("bad_timestamps", f"record skipped: {reason}", line=number)
+                continue
+            heapq.heappush(heap, (record.ts, seq, record))
+            seq += 1
+            if len(heap) > self.reorder_window:
+                out = heapq.heappop(heap)[2]
+                if last_ts is not None and out.ts < last_ts:
+                    damage.note("out_of_order", f"record at {out.ts} ns is further out of order than the window")
+                last_ts = out.ts
+                yield out
         while heap:
             out = heapq.heappop(heap)[2]
             if last_ts is not None and out.ts < last_ts:
-                self.out_of_order += 1
+                damage.note("out_of_order", f"record at {out.ts} ns is further out of order than the window")
             last_ts = out.ts
             yield out

@@ -8,6 +8,13 @@ depth snapshot. The symbol is taken from the stream frames (the first one seen, 
 snapshot that comes before any stream frame is held back until one names the symbol. Every
 record uses connection id ``"hftbacktest"``. Records keep file order (the collector writes in
 receive order).
+
+Damage (see :mod:`jtrader.recording.damage`; counted in ``damage``, one WARNING each): unreadable
+lines by line number, a gzip stream cut off or corrupt, a last line cut in the middle
+(``truncated``), and impossible times: a ``<ts_ns>`` outside 2000..2200 (an overflowing number
+included) or more than a day from the line before is skipped as ``bad_timestamps``. The median
+time of the first lines stands in for the line before the first, so a corrupt first line cannot
+pull the whole file with it.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from pathlib import Path
 import orjson
 
 from jtrader.errors import RecordingError
-from jtrader.recording._format import Direction, Record, RecordingHeader
-from jtrader.recording._textfiles import iter_lines, open_lines
+from jtrader.model.timestamps import MAX_TS_NS, MIN_TS_NS
+from jtrader.recording._format import Direction, Record, RecordingHeader, chosen_venue
+from jtrader.recording._textfiles import LineReader
+from jtrader.recording.damage import DamageReport, TimestampGuard
 
 __all__ = ["CONN_ID", "HftbacktestSource", "depth_snapshot_url"]
 
@@ -58,34 +67,40 @@ def _stream_symbol(payload: bytes) -> str | None:
 class HftbacktestSource:
     """Records of an hftbacktest raw capture; iterate for :class:`Record` tuples.
 
-    ``header.venue`` is ``binance`` (the collector's frames are Binance combined streams) unless
-    ``venue`` is given; ``header.products`` are the symbols of the streams in the first 1,000
-    lines; ``header.created_ns`` is the first line's timestamp. Counters after iteration:
-    ``skipped`` (unreadable lines), ``truncated`` (last line cut off).
+    ``header.venue`` is ``binance`` (the collector's frames are Binance combined streams; a
+    ``venue`` argument naming another venue raises :class:`~jtrader.errors.ConfigError`);
+    ``header.products`` are the symbols of the streams in the first 1,000 lines;
+    ``header.created_ns`` is the first line's timestamp. After iteration, ``damage`` (a
+    :class:`DamageReport`) says what was lost.
     """
 
     format = "hftbacktest"
 
     def __init__(self, path: str | os.PathLike[str], venue: str | None = None) -> None:
         self.path = Path(path)
-        self.skipped = 0
-        self.truncated = False
+        self.damage = DamageReport(str(self.path))
         products: list[str] = []
         created_ns: int | None = None
-        with open_lines(self.path) as stream:
-            for n, line in enumerate(iter_lines(stream)):
-                if n >= _PEEK_LINES:
-                    break
-                ts_text, _, payload = line.partition(b" ")
-                if created_ns is None and ts_text.isdigit():
-                    created_ns = int(ts_text)
-                symbol = _stream_symbol(payload)
-                if symbol and symbol not in products:
-                    products.append(symbol)
+        times: list[int] = []
+        for n, line in enumerate(LineReader(self.path, DamageReport(str(self.path), quiet=True))):
+            if n >= _PEEK_LINES:
+                break
+            ts_text, _, payload = line.partition(b" ")
+            if ts_text.isdigit():
+                ts = int(ts_text)
+                created_ns = ts if created_ns is None else created_ns
+                if MIN_TS_NS <= ts < MAX_TS_NS:
+                    times.append(ts)
+            symbol = _stream_symbol(payload)
+            if symbol and symbol not in products:
+                products.append(symbol)
         if created_ns is None:
             raise RecordingError(f"{self.path}: not a readable hftbacktest capture (no '<ts_ns> <json>' line)")
+        #: the median time of the first lines: the jump check's anchor (robust to a corrupt first line)
+        self.anchor_ns = sorted(times)[len(times) // 2] if times else None
+        where = "hftbacktest captures hold Binance combined streams"
         self.header = RecordingHeader(
-            venue=venue or "binance",
+            venue=chosen_venue(venue, "binance", self.path, where),
             products=tuple(products),
             created_ns=created_ns,
             jtrader_version="",
@@ -93,47 +108,67 @@ class HftbacktestSource:
             source_format="hftbacktest",
         )
 
+    @property
+    def skipped(self) -> int:
+        """Unreadable lines of the last read."""
+        return self.damage.unreadable_lines
+
+    @property
+    def truncated(self) -> bool:
+        """The capture stops before its end (see :mod:`jtrader.recording.damage`)."""
+        return self.damage.truncated
+
+    def _unreadable(self, line: bytes, number: int, last_line: bool, why: str) -> None:
+        if last_line:
+            self.damage.note("truncated", f"the last line is cut off ({why})", line=number)
+        else:
+            self.damage.note("unreadable_lines", f"{why}: {line[:80]!r}", line=number)
+
     def __iter__(self) -> Iterator[Record]:
-        self.skipped = 0
-        self.truncated = False
+        damage = self.damage
+        damage.reset()
+        guard = TimestampGuard(self.anchor_ns)
         symbol: str | None = None
         pending: list[Record] = []
         recv = Direction.RECV
-        with open_lines(self.path) as stream:
-            for line in iter_lines(stream):
-                ts_text, _, payload = line.rstrip(b"\r\n").partition(b" ")
-                if not ts_text.isdigit() or not payload.startswith(b"{"):
-                    if line.strip():
-                        self.skipped += 1
-                        self.truncated = self.truncated or not line.endswith(b"\n")
-                        log.warning("%s: skipped an unreadable line: %.80r", self.path, line)
+        reader = LineReader(self.path, damage)
+        for number, line in enumerate(reader, start=1):
+            ts_text, _, payload = line.rstrip(b"\r").partition(b" ")
+            if not ts_text.isdigit() or not payload.startswith(b"{"):
+                if line.strip():
+                    self._unreadable(line, number, reader.unterminated, "not '<ts_ns> <json>'")
+                continue
+            ts = int(ts_text)
+            reason = guard.check(ts)
+            if reason is not None:
+                damage.note("bad_timestamps", f"line skipped: {reason}", line=number)
+                continue
+            if payload.startswith(_STREAM_PREFIX):
+                if reader.unterminated and not payload.endswith(b"}"):
+                    self._unreadable(line, number, True, "no closing brace")
                     continue
-                ts = int(ts_text)
-                if payload.startswith(_STREAM_PREFIX):
-                    if symbol is None:
-                        symbol = _stream_symbol(payload)
-                        for held in pending:
-                            yield held._replace(url=depth_snapshot_url(symbol)) if held.url else held
-                        pending.clear()
-                    yield Record(ts, recv, CONN_ID, payload, None)
+                if symbol is None:
+                    symbol = _stream_symbol(payload)
+                    for held in pending:
+                        yield held._replace(url=depth_snapshot_url(symbol)) if held.url else held
+                    pending.clear()
+                yield Record(ts, recv, CONN_ID, payload, None)
+                continue
+            try:
+                data = orjson.loads(payload)
+            except orjson.JSONDecodeError as exc:
+                self._unreadable(line, number, reader.unterminated, f"not JSON ({exc})")
+                continue
+            if isinstance(data, dict) and "lastUpdateId" in data and "stream" not in data:
+                record = Record(ts, Direction.HTTP, CONN_ID, payload, depth_snapshot_url(symbol))
+                if symbol is None:
+                    pending.append(record)
                     continue
-                try:
-                    data = orjson.loads(payload)
-                except orjson.JSONDecodeError:
-                    self.skipped += 1
-                    self.truncated = self.truncated or not line.endswith(b"\n")
-                    log.warning("%s: skipped an unreadable line: %.80r", self.path, line)
-                    continue
-                if isinstance(data, dict) and "lastUpdateId" in data and "stream" not in data:
-                    record = Record(ts, Direction.HTTP, CONN_ID, payload, depth_snapshot_url(symbol))
-                    if symbol is None:
-                        pending.append(record)
-                        continue
-                    yield record
-                elif pending:  # keep file order while a snapshot waits for its symbol
-                    pending.append(Record(ts, recv, CONN_ID, payload, None))
-                else:
-                    yield Record(ts, recv, CONN_ID, payload, None)
+                yield record
+            elif pending:  # keep file order while a snapshot waits for its symbol
+                pending.append(Record(ts, recv, CONN_ID, payload, None))
+            else:
+                yield Record(ts, recv, CONN_ID, payload, None)
         if pending:
             log.warning("%s: depth snapshot with no stream naming its symbol", self.path)
         yield from pending

@@ -7,12 +7,18 @@ than ``max_age_ns`` past the chunk's first record, and on :meth:`RecordingWriter
 flushed to the operating system, so a process killed with SIGKILL loses only the records still
 in its buffer; a reader gets back every complete chunk (see ``jtrader.recording.reader``).
 
+Only :meth:`RecordingWriter.close` writes the **end marker** (the record count, and the damage
+of the file a copy was converted from). A writer killed, or leaving a ``with`` block by an
+exception (Ctrl-C in ``generate``, an error), flushes what it has but writes no end marker: the
+reader then reports the file ``truncated``, which it is.
+
 No clock is read here: ``created_ns`` is a parameter, so the same records give the same bytes.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -22,9 +28,12 @@ import zstandard
 
 from jtrader._version import __version__
 from jtrader.errors import RecordingError
+from jtrader.model.timestamps import MAX_TS_NS, MIN_TS_NS
 from jtrader.recording._format import (
     CHUNK_HEAD,
     DIRECTION_CODES,
+    END_HEAD,
+    END_TAG,
     MAGIC,
     RECORD_HEAD,
     Direction,
@@ -90,6 +99,9 @@ class RecordingWriter:
         self._first_ts = 0
         self.records_written = 0
         self.chunks_written = 0
+        #: what the file this recording was converted from lost (kept in the end marker); see
+        #: :meth:`jtrader.recording.damage.DamageReport.as_dict`
+        self.source_damage: dict[str, Any] | None = None
         self._closed = False
         try:
             self._file: BinaryIO = open(self.path, "wb")  # noqa: SIM115 - closed by close()
@@ -112,8 +124,8 @@ class RecordingWriter:
         code = DIRECTION_CODES.get(direction)
         if code is None:
             raise RecordingError(f"unknown record direction {direction!r}")
-        if type(ts) is not int:
-            raise RecordingError(f"record ts must be an int of ns, got {ts!r}")
+        if type(ts) is not int or not MIN_TS_NS <= ts < MAX_TS_NS:
+            raise RecordingError(f"record ts must be an int of ns between 2000 and 2200, got {ts!r}")
         index = self._conns.get(conn)
         if index is None:
             if len(conn.encode()) > _MAX_U16 or len(self._conns) >= _MAX_U16:
@@ -163,7 +175,30 @@ class RecordingWriter:
         self.chunks_written += 1
 
     def close(self) -> None:
-        """Flush and close the file. Idempotent."""
+        """Flush, write the end marker (the file is complete) and close the file. Idempotent."""
+        if self._closed:
+            return
+        try:
+            self.flush()
+            end: dict[str, Any] = {"records": self.records_written}
+            if self.source_damage:
+                end["source_damage"] = self.source_damage
+            try:
+                body = orjson.dumps(end, option=orjson.OPT_SORT_KEYS)
+            except TypeError as exc:
+                raise RecordingError(f"source damage is not JSON-serialisable: {exc}") from exc
+            self._file.write(CHUNK_HEAD.pack(0, len(body)) + END_HEAD.pack(END_TAG, zlib.crc32(body)) + body)
+            self._file.flush()
+        finally:
+            self._closed = True
+            self._file.close()
+
+    def abort(self) -> None:
+        """Flush the buffered records and close the file *without* the end marker. Idempotent.
+
+        The file reads back with every record written, marked ``truncated``: use this when the
+        session did not end as planned (an exception, an interrupt).
+        """
         if self._closed:
             return
         try:
@@ -181,4 +216,7 @@ class RecordingWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()

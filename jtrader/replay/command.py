@@ -24,6 +24,8 @@ from jtrader.cmdkit.problems import problem_lines
 from jtrader.cmdkit.progress import file_position
 from jtrader.errors import ConfigError
 from jtrader.recording import Record
+from jtrader.replay.problems import problem_lines as data_problem_lines
+from jtrader.replay.problems import strict_reason
 from jtrader.replay.runner import ReplayConfig, ReplayOutcome, replay
 from jtrader.replay.timeline import BookTimeline
 from jtrader.strategies.loader import build_strategy
@@ -115,6 +117,9 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
         sys.stdout.flush()
     else:
         sys.stdout.write(human_summary(summary) + "\n")
+    if getattr(args, "strict", False) and summary["data_problems"]:
+        print(f"jtrader replay: error: {strict_reason(summary['data_problems'])}", file=sys.stderr)
+        return 1
     return job.exit_code()
 
 
@@ -179,5 +184,6 @@ def human_summary(summary: dict[str, Any]) -> str:
             f"final equity {money(summary['final_equity'], currency)}, fees {fees or '0'}, "
             f"trading state {summary['trading_state']}"
         )
+    lines += data_problem_lines(summary)
     lines += [f"  {line}" for line in problem_lines(summary)]
     return "\n".join(lines)

@@ -38,6 +38,7 @@ from jtrader.model import (
     to_atoms,
 )
 from jtrader.recording import Record, open_source
+from jtrader.replay.problems import adapter_fields, data_problems, source_fields
 from jtrader.replay.source import Pacer, RecordCounts, messages_from_records, observed
 from jtrader.risk import EmergencyLimits, RiskLimits
 from jtrader.trading import (
@@ -238,8 +239,8 @@ class _Replay:
                 "checked": check.checked if check is not None else 0,
                 "mismatched": check.mismatched if check is not None else 0,
             },
-            "corrupt_chunks": source.skipped,
-            "truncated": source.truncated,
+            **source_fields(source),
+            **adapter_fields(self.adapter),
             "start_ts": counts.first_ts,
             "end_ts": counts.last_ts,
             "duration_s": round((counts.last_ts - counts.first_ts) / 1e9, 3),
@@ -252,6 +253,7 @@ class _Replay:
             out["late"] = result.late
             out["unknown_symbol"] = result.unknown
         out["adapter"] = stats.as_dict()
+        out["data_problems"] = data_problems(out)
         out["elapsed_s"] = round(time.perf_counter() - self.started, 3)
         return out
 

@@ -11,13 +11,17 @@ feeds frames from the network, ``replay`` from recordings, tests from real captu
         ...
     adapter.is_resyncing("BTC-USD")                 # never trade on a book known to be wrong
 
-Error policy, sync rules and timestamp conventions are in the docstrings of
-:mod:`jtrader.venues._common`, :mod:`jtrader.venues.coinbase` and :mod:`jtrader.venues.binance`.
+Error policy: :mod:`jtrader.venues.stats`. Sync rules, timestamp conventions and the bar rule
+are in the adapters' docstrings (:mod:`jtrader.venues.coinbase.adapter`,
+:mod:`jtrader.venues.binance.adapter`). Each venue is a package (``venues/coinbase/``,
+``venues/binance/``); what both need is written once (:mod:`jtrader.venues.instruments`,
+:mod:`jtrader.venues.rules`, :mod:`jtrader.venues._common`).
 """
 
-from jtrader.venues._common import AdapterStats, VenueAdapter, default_instrument
+from jtrader.venues._common import default_instrument
 from jtrader.venues.binance import BinanceAdapter
 from jtrader.venues.checks import BookTickerCheck
 from jtrader.venues.coinbase import CoinbaseAdapter
+from jtrader.venues.stats import AdapterStats, VenueAdapter
 
 __all__ = ["AdapterStats", "BinanceAdapter", "BookTickerCheck", "CoinbaseAdapter", "VenueAdapter", "default_instrument"]

@@ -1,42 +1,52 @@
-"""Pieces shared by the venue adapters: counters, the adapter protocol, fallback instruments.
+"""Pieces shared by the venue adapters: the error net, conversion memos, fallback instruments, times.
 
-Error policy of every adapter (one rule, documented once): ``on_frame`` and ``on_http`` **never
-raise on bad input**. A frame that cannot be parsed completely (not JSON, missing fields, NaN,
-negative or off-grid numbers, an unknown side...) is counted in :attr:`AdapterStats.malformed`,
-its reason kept in :attr:`AdapterStats.last_error`, and it produces no messages and no partial
-state change. Exceptions from ``on_frame`` are therefore bugs in jtrader.
+The error policy (never raise on bad input, count it) is in :mod:`jtrader.venues.stats`;
+:data:`PARSE_ERRORS` is the net that implements it. It catches what *data* can raise and nothing
+that only a bug raises (``AttributeError``, ``InvariantError``, ``BookError``...): code must check
+a value's type before calling a method on it, so that a bug surfaces instead of being counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
 
 import orjson
 
-from jtrader.errors import JTraderError, MalformedMessageError
-from jtrader.model import Instrument, MarketMessage
+from jtrader.errors import DataError, InstrumentError, MalformedMessageError
+from jtrader.model import Instrument
 from jtrader.model.fixed import ATOM_DECIMALS, parse_units
+from jtrader.model.timestamps import NS_PER_DAY
 
 __all__ = [
     "FALLBACK_SIZE_DECIMALS",
+    "MAX_CLOCK_SKEW_NS",
     "MIN_FALLBACK_PRICE_DECIMALS",
     "PARSE_ERRORS",
-    "AdapterStats",
     "LevelMemo",
-    "VenueAdapter",
     "decimals_of",
     "default_instrument",
+    "load_json_object",
     "max_decimals",
+    "remember",
     "same_grid",
     "split_symbol",
+    "VenueClock",
     "volume_lots",
 ]
 
-#: exceptions that mean "this frame is bad" (caught per frame, counted as malformed)
-PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, JTraderError)
+#: exceptions that mean "this frame is bad" (caught per frame, counted as malformed). Bad values
+#: raise ValueError (ValueFormatError, OffGridError, TimestampError are ValueErrors), missing
+#: fields KeyError, wrong types TypeError, short rows IndexError; DataError and InstrumentError
+#: are the adapters' own refusals. AttributeError and InvariantError are not here: they mean a bug.
+PARSE_ERRORS = (KeyError, TypeError, ValueError, IndexError, DataError, InstrumentError)
+
+#: how far a venue's own timestamp (``E``, ``T``, ``timestamp``, ``time``) may move away from the
+#: feed's established clock offset (venue time minus receive time, set by the first venue time the
+#: adapter accepts) before the frame is refused as malformed. Recorders' clocks drift by seconds,
+#: not days (the Binance capture in ``../shared`` runs 1.3 s behind the venue); a constant offset is
+#: fine (``jtrader serve`` replays last year's frames at today's receive times), a jump is not.
+MAX_CLOCK_SKEW_NS = NS_PER_DAY
 
 #: size decimals of a fallback instrument: both venues print sizes with at most 8 decimals
 FALLBACK_SIZE_DECIMALS = 8
@@ -66,37 +76,6 @@ _QUOTES = (
 )
 
 
-@dataclass(slots=True)
-class AdapterStats:
-    """Counters of one adapter (one venue connection set). Plain ints; read them, don't write them."""
-
-    frames: int = 0  # frames given to on_frame
-    messages: int = 0  # market messages returned
-    malformed: int = 0  # frames refused as a whole (see module docstring)
-    unknown_channel: int = 0  # well-formed frames of a channel/event the adapter does not handle
-    control: int = 0  # subscription acks and other control frames (no market content)
-    notices: int = 0  # error/status/shutdown frames turned into VenueNotice
-    duplicates: int = 0  # repeated sequence numbers (Coinbase) or trade ids, skipped
-    gaps: int = 0  # sequence/update-id gaps detected
-    resyncs: int = 0  # books marked resyncing (gap, disconnect, malformed book frame)
-    stale: int = 0  # Binance diffs dropped because the book already includes them (u <= id)
-    buffered: int = 0  # Binance diffs held while waiting for a snapshot
-    buffer_overflow: int = 0  # held diffs dropped because the buffer was full
-    stale_snapshots: int = 0  # snapshots too old to use (older than the book or the first held diff)
-    skipped_resyncing: int = 0  # book updates skipped because their book awaits a snapshot
-    skipped_snapshot_trades: int = 0  # Coinbase market_trades snapshot prints (history, not tape)
-    off_grid_levels: int = 0  # book levels off the instrument's grid, left out (see depth_levels)
-    partial_bars: int = 0  # Binance klines not yet closed (x=false), skipped
-    instruments_learned: int = 0  # instruments taken from REST bodies or status frames
-    instruments_inferred: int = 0  # fallback instruments built from the data (see default_instrument)
-    instrument_conflicts: int = 0  # REST grid differs from the grid already in use: kept the one in use
-    last_error: str = ""  # reason of the last malformed frame, for the log
-
-    def as_dict(self) -> dict[str, int | str]:
-        """All counters in declaration order (for reports and logs)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
 class LevelMemo:
     """Strings of one instrument already converted: price text -> ticks, size text -> lots.
 
@@ -114,39 +93,6 @@ class LevelMemo:
         self.limit = limit
         self.prices: dict[str, int] = {}
         self.sizes: dict[str, int] = {}
-
-
-@runtime_checkable
-class VenueAdapter(Protocol):
-    """What every venue adapter offers. Sans-I/O: frames and bodies in, messages out, no sockets.
-
-    ``ts`` arguments are local receive times in integer ns; they become the messages' ``ts``.
-    """
-
-    venue: str
-    stats: AdapterStats
-    instruments: dict[str, Instrument]
-    resyncing: set[str]
-
-    def on_frame(self, ts: int, frame: bytes | str, connection: str = "") -> list[MarketMessage]:
-        """Parse one websocket frame. Never raises on bad input (see the module docstring)."""
-        ...
-
-    def on_http(self, ts: int, url: str, body: bytes | str) -> list[MarketMessage]:
-        """Digest one REST response body (instruments, depth snapshots)."""
-        ...
-
-    def on_connect(self, ts: int, connection: str) -> list[MarketMessage]:
-        """A (re)connection opened: its sequence state starts fresh."""
-        ...
-
-    def on_disconnect(self, ts: int, connection: str) -> list[MarketMessage]:
-        """A connection closed: books it fed are resyncing (BookResync messages returned)."""
-        ...
-
-    def is_resyncing(self, symbol: str) -> bool:
-        """True while the book of ``symbol`` is known to be wrong or incomplete: never trade on it."""
-        ...
 
 
 def decimals_of(text: str) -> int:
@@ -225,3 +171,49 @@ def load_json_object(body: bytes | str | dict, venue: str, what: str) -> dict:
     if not isinstance(data, dict):
         raise MalformedMessageError(f"{venue} {what}: body is not a JSON object")
     return data
+
+
+class VenueClock:
+    """The offset between a feed's venue times and its receive times, for :meth:`check`.
+
+    The first venue time checked sets the offset (``value - ts``); every later one must stay within
+    :data:`MAX_CLOCK_SKEW_NS` of it. One per adapter: a corrupt timestamp (a flipped digit, a wrong
+    unit) is refused, a recorder or a local venue whose clock is consistently elsewhere is not.
+    """
+
+    __slots__ = ("offset",)
+
+    def __init__(self) -> None:
+        #: venue time minus receive time (ns) of the first venue time accepted; None before it
+        self.offset: int | None = None
+
+    def check(self, ts: int, value: int, what: str) -> int:
+        """``value`` (venue ns, already range-checked) if it keeps the offset; MalformedMessageError otherwise."""
+        offset = value - ts
+        base = self.offset
+        if base is None:
+            self.offset = offset
+            return value
+        if -MAX_CLOCK_SKEW_NS <= offset - base <= MAX_CLOCK_SKEW_NS:
+            return value
+        raise MalformedMessageError(
+            f"{what} {value} ns is more than a day away from the feed's clock (receive time {ts} ns, "
+            f"established offset {base} ns)"
+        )
+
+
+def remember(memo: dict[str, int], convert: Callable[[str], int], text: str, limit: int) -> int:
+    """``convert(text)``, looked up in ``memo`` first (see :class:`LevelMemo`): the same result or error.
+
+    Only str keys are stored (``1``, ``1.0`` and ``True`` are equal dict keys) and only after a
+    successful conversion; the memo is emptied when it reaches ``limit`` entries.
+    """
+    if type(text) is not str:
+        return convert(text)
+    value = memo.get(text)
+    if value is None:
+        value = convert(text)
+        if len(memo) >= limit:
+            memo.clear()
+        memo[text] = value
+    return value

@@ -11,7 +11,7 @@ import orjson
 import pytest
 import zstandard
 
-from jtrader.errors import RecordingError
+from jtrader.errors import ConfigError, RecordingError
 from jtrader.recording import (
     CryptofeedSource,
     Direction,
@@ -99,9 +99,11 @@ def test_unreadable_lines_are_skipped_counted_and_logged(tmp_path: Path, caplog:
     source = open_source(tmp_path / "c.jsonl")
     with caplog.at_level(logging.WARNING):
         assert [r.payload for r in source] == [b"ok"]
-    assert source.skipped == 4
-    assert source.truncated  # the last line has no newline
-    assert "unreadable line" in caplog.text
+    assert source.skipped == 3
+    assert [event.line for event in source.damage.events] == [3, 4, 6, 7]  # the header is line 1
+    assert source.truncated  # the last line is cut in the middle
+    assert source.damage.events[-1].kind == "truncated"
+    assert "unreadable lines at line 3" in caplog.text
 
 
 def test_a_cryptofeed_file_without_a_header_is_refused(tmp_path: Path) -> None:
@@ -110,8 +112,16 @@ def test_a_cryptofeed_file_without_a_header_is_refused(tmp_path: Path) -> None:
         CryptofeedSource(tmp_path / "c.jsonl")
 
 
-def test_the_venue_can_be_overridden(tmp_path: Path) -> None:
+def test_a_venue_that_contradicts_the_capture_is_an_error_naming_both(tmp_path: Path) -> None:
     (tmp_path / "c.jsonl").write_bytes(cryptofeed_capture())
+    with pytest.raises(ConfigError, match=r"--venue coinbase contradicts .* is a binance capture"):
+        read_records(tmp_path / "c.jsonl", venue="coinbase")
+    assert read_records(tmp_path / "c.jsonl", venue="binance")[0].venue == "binance"
+
+
+def test_a_venue_fills_in_a_capture_that_names_none(tmp_path: Path) -> None:
+    (tmp_path / "c.jsonl").write_bytes(cryptofeed_capture().replace(b'"exchange":"BINANCE",', b""))
+    assert read_records(tmp_path / "c.jsonl")[0].venue == "unknown"
     header, _ = read_records(tmp_path / "c.jsonl", venue="coinbase")
     assert header.venue == "coinbase"
     assert header.products == ("NKN-USDT", "BLZ-ETH")
@@ -131,14 +141,18 @@ def test_seconds_text_that_is_not_a_finite_number_is_a_value_error(text: str) ->
         seconds_text_to_ns(text)
 
 
+#: receive times of the hand-made hftbacktest lines: 2024-08-08T23:54:13Z + n ns
+H0 = 1_723_161_253_000_000_000
+
+
 def hft_lines(snapshot_first: bool = False) -> bytes:
     depth = b'{"stream":"btcusdt@depth@100ms","data":{"U":1,"u":2}}'
     snapshot = b'{"lastUpdateId":2,"bids":[],"asks":[]}'
     other = b'{"result":null,"id":1}'
     rows = (
-        [(100, snapshot), (101, other), (102, depth)]
+        [(H0 + 100, snapshot), (H0 + 101, other), (H0 + 102, depth)]
         if snapshot_first
-        else [(100, depth), (101, snapshot), (102, other)]
+        else [(H0 + 100, depth), (H0 + 101, snapshot), (H0 + 102, other)]
     )
     return b"".join(b"%d %s\n" % row for row in rows)
 
@@ -150,11 +164,11 @@ def test_an_hftbacktest_capture_becomes_recv_records_and_one_http_snapshot(tmp_p
     assert (header.venue, header.products, header.created_ns, header.source_format) == (
         "binance",
         ("BTCUSDT",),
-        100,
+        H0 + 100,
         "hftbacktest",
     )
     got = list(records)
-    assert [(r.ts, r.direction, r.conn) for r in got] == [
+    assert [(r.ts - H0, r.direction, r.conn) for r in got] == [
         (100, Direction.RECV, "hftbacktest"),
         (101, Direction.HTTP, "hftbacktest"),
         (102, Direction.RECV, "hftbacktest"),
@@ -167,27 +181,29 @@ def test_a_snapshot_before_any_stream_waits_for_the_symbol_and_keeps_order(tmp_p
     path = tmp_path / "h.txt"
     path.write_bytes(hft_lines(snapshot_first=True))
     got = list(HftbacktestSource(path))
-    assert [r.ts for r in got] == [100, 101, 102]
+    assert [r.ts - H0 for r in got] == [100, 101, 102]
     assert got[0].url == "https://api.binance.com/api/v3/depth?symbol=BTCUSDT"
     assert got[1].url is None
 
 
 def test_a_snapshot_with_no_stream_at_all_gets_a_url_without_symbol(tmp_path: Path) -> None:
     path = tmp_path / "h.txt"
-    path.write_bytes(b'5 {"lastUpdateId":2,"bids":[],"asks":[]}\n6 {"x": 1}\n')
+    path.write_bytes(b'%d {"lastUpdateId":2,"bids":[],"asks":[]}\n%d {"x": 1}\n' % (H0 + 5, H0 + 6))
     got = list(HftbacktestSource(path))
     assert [r.url for r in got] == ["https://api.binance.com/api/v3/depth", None]
 
 
 def test_hftbacktest_bad_lines_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "h.txt"
-    good = b'7 {"stream":"ethusdt@trade","data":{}}\n'
-    path.write_bytes(good + b"x y\n" + b"8 {broken\n" + b'9 { "stream": "ethusdt@trade"}\n' + b"\n" + b"10 {")
+    good = b'%d {"stream":"ethusdt@trade","data":{}}\n' % (H0 + 7)
+    bad = b"x y\n" + b"%d {broken\n" % (H0 + 8)
+    spaced = b'%d { "stream": "ethusdt@trade"}\n' % (H0 + 9)
+    path.write_bytes(good + bad + spaced + b"\n" + b"%d {" % (H0 + 10))
     source = HftbacktestSource(path)
     got = list(source)
-    assert [r.ts for r in got] == [7, 9]
+    assert [r.ts - H0 for r in got] == [7, 9]
     assert source.header.products == ("ETHUSDT",)
-    assert source.skipped == 3 and source.truncated
+    assert source.skipped == 2 and source.truncated  # the cut last line is the truncation, not an unreadable line
 
 
 def test_an_hftbacktest_file_without_any_data_line_is_refused(tmp_path: Path) -> None:
@@ -199,14 +215,16 @@ def test_an_hftbacktest_file_without_any_data_line_is_refused(tmp_path: Path) ->
 def test_formats_are_detected_from_the_first_bytes(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_bytes(cryptofeed_capture())
     (tmp_path / "b.gz").write_bytes(gzip.compress(hft_lines(), mtime=0))
-    with RecordingWriter(tmp_path / "c.jtrec", "coinbase", [], created_ns=0):
+    with RecordingWriter(tmp_path / "c.jtrec", "unknown", [], created_ns=0):
         pass
     assert detect_format(tmp_path / "a.jsonl") == "cryptofeed"
     assert detect_format(tmp_path / "b.gz") == "hftbacktest"
     assert detect_format(tmp_path / "c.jtrec") == "jtrader"
-    header, records = read_records(tmp_path / "c.jtrec", venue="binance")
+    header, records = read_records(tmp_path / "c.jtrec", venue="binance")  # fills in "unknown"
     assert header.venue == "binance" and list(records) == []
     assert records.skipped == 0 and not records.truncated
+    with pytest.raises(ConfigError, match="--venue coinbase contradicts"):
+        read_records(tmp_path / "b.gz", venue="coinbase")
 
 
 @pytest.mark.parametrize(
@@ -266,3 +284,39 @@ def test_the_real_hftbacktest_capture_imports_with_the_documented_counts(shared_
     assert http[0].url == "https://api.binance.com/api/v3/depth?symbol=BTCUSDT"
     assert orjson.loads(http[0].payload)["lastUpdateId"] == 50093239218
     assert records.skipped == 0
+
+
+def test_cryptofeed_records_with_impossible_times_are_skipped_and_counted(tmp_path: Path) -> None:
+    day = 86_400
+    lines = [
+        b'{"t":"recv","conn":"ws","ts":1e30,"data":"overflow"}\n',  # first: checked against "recorded"
+        cf_line(t="recv", conn="ws", ts=1633998512.0, data="ok-1"),
+        cf_line(t="recv", conn="ws", ts=-5, data="negative"),
+        cf_line(t="recv", conn="ws", ts=1633998512.5 + 2 * day, data="two days later"),
+        cf_line(t="recv", conn="ws", ts=7_258_118_400 + 5, data="after 2200"),
+        cf_line(t="recv", conn="ws", ts=1633998513.0, data="ok-2"),
+    ]
+    (tmp_path / "c.jsonl").write_bytes(HEADER + b"".join(lines))
+    source = CryptofeedSource(tmp_path / "c.jsonl")
+    assert [r.payload for r in source] == [b"ok-1", b"ok-2"]
+    assert source.damage.bad_timestamps == 4 and [e.line for e in source.damage.events] == [2, 4, 5, 6]
+
+
+def test_a_corrupt_first_cryptofeed_record_cannot_pull_the_file_with_it(tmp_path: Path) -> None:
+    lines = [cf_line(t="recv", conn="ws", ts=1733998512.0, data="year 2024")]  # "recorded" says 2021
+    lines += [cf_line(t="recv", conn="ws", ts=1633998512.0 + i, data=f"ok-{i}") for i in range(3)]
+    (tmp_path / "c.jsonl").write_bytes(HEADER + b"".join(lines))
+    source = CryptofeedSource(tmp_path / "c.jsonl")
+    assert [r.payload for r in source] == [b"ok-0", b"ok-1", b"ok-2"] and source.damage.bad_timestamps == 1
+
+
+def test_hftbacktest_lines_with_overflowing_or_jumping_times_are_skipped(tmp_path: Path) -> None:
+    good = b'%d {"stream":"btcusdt@trade","data":{}}\n'
+    path = tmp_path / "h.txt"
+    body = b"".join(good % (H0 + i) for i in range(5))
+    body += good % (10**40) + good % (H0 + 3 * 86_400 * 10**9) + good % 17 + good % (H0 + 9)
+    path.write_bytes(body)
+    source = HftbacktestSource(path)
+    assert [r.ts - H0 for r in source] == [0, 1, 2, 3, 4, 9]
+    assert source.damage.bad_timestamps == 3
+    assert "outside 2000..2200" in source.damage.events[0].detail

@@ -201,6 +201,39 @@ def test_only_closed_klines_become_bars() -> None:
     assert a.on_frame(T0, kline(True, h="100.5")) == [] and a.stats.malformed == 1
 
 
+def test_a_final_kline_is_one_bar_stamped_at_its_receive_time_and_repeats_are_duplicates() -> None:
+    a = adapter()
+    assert a.on_frame(T0, kline(False)) == [] and a.on_frame(T0 + 1, kline(False, c="101.5", h="102")) == []
+    (bar,) = a.on_frame(T0 + 5, kline(True))
+    assert (bar.ts, bar.start) == (T0 + 5, 1633998480000 * NS_PER_MS)  # receive time of the final frame
+    assert a.on_frame(T0 + 6, kline(True)) == []  # the same final frame again
+    assert a.on_frame(T0 + 7, kline(True, t=1633998420000)) == []  # an older final kline
+    assert (a.stats.duplicates, a.stats.partial_bars) == (2, 2)
+    (later,) = a.on_frame(T0 + 8, kline(True, t=1633998540000))
+    assert later.start == 1633998540000 * NS_PER_MS
+    assert [b.start for b in a.on_frame(T0 + 9, kline(True, i="5m"))] == [1633998480000 * NS_PER_MS]  # own interval
+
+
+@pytest.mark.parametrize("x", ["true", 1, None])
+def test_a_kline_whose_closed_flag_is_not_a_boolean_is_malformed(x: object) -> None:
+    a = adapter()
+    assert a.on_frame(T0, kline(x)) == [] and a.stats.malformed == 1  # type: ignore[arg-type]
+
+
+def test_venue_times_that_jump_a_day_from_the_feeds_clock_make_the_frame_malformed() -> None:
+    a = adapter()
+    a.on_http(T0, DEPTH_URL, snapshot_body(100))
+    assert kinds(a.on_frame(T0, diff(100, 100))) == []  # at the snapshot: sets the feed's clock offset
+    day_ms = 86_400_000
+    late_diff = {"e": "depthUpdate", "E": E + day_ms + 2_000, "s": "BTCUSDT", "U": 101, "u": 101, "b": [], "a": []}
+    trade = {"e": "trade", "E": E, "s": "BTCUSDT", "t": 7, "p": "1", "q": "1", "T": E - 2 * day_ms, "m": True}
+    k = orjson.loads(kline(True))["data"]
+    for data in (late_diff, trade, {**k, "E": E + 10 * day_ms}):
+        assert a.on_frame(T0, orjson.dumps(data)) == []
+    assert a.stats.malformed == 3 and "more than a day" in a.stats.last_error
+    assert kinds(a.on_frame(T0, diff(101, 101))) == ["BookDelta"]  # the book did not move
+
+
 def test_notices_acks_and_unknown_events() -> None:
     a = adapter()
     assert a.on_frame(T0, combined("!serverShutdown", {"e": "serverShutdown", "E": E})) == [
@@ -308,3 +341,19 @@ def test_subscribe_frames_put_every_stream_in_one_frame() -> None:
         '{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms","btcusdt@bookTicker"],"id":9}'
     ]
     assert a.unsubscribe_frames(["BTCUSDT"], ["trade"])[0].startswith('{"method":"UNSUBSCRIBE"')
+
+
+def test_a_kline_payload_that_is_not_an_object_is_malformed() -> None:
+    a = adapter()
+    assert a.on_frame(T0, combined("btcusdt@kline_1m", {"e": "kline", "E": E, "s": "BTCUSDT", "k": [1]})) == []
+    assert a.stats.malformed == 1 and "not an object" in a.stats.last_error
+
+
+def test_a_feed_whose_venue_clock_is_consistently_elsewhere_is_not_malformed() -> None:
+    # jtrader serve replays last year's frames at today's receive times: a constant offset is fine
+    a = adapter()
+    year = 365 * 86_400 * 10**9
+    a.on_http(T0 + year, DEPTH_URL, snapshot_body(100))
+    assert kinds(a.on_frame(T0 + year, diff(101, 101))) == ["BookDelta"]
+    assert kinds(a.on_frame(T0 + year + 10**9, diff(102, 102))) == ["BookDelta"]
+    assert a.stats.malformed == 0

@@ -116,3 +116,14 @@ def test_fallback_instruments_use_the_data_decimals_at_least_cents_and_8_decimal
     assert (coarse.price_tick, coarse.size_lot, coarse.venue) == (Decimal("0.01"), Decimal("1E-8"), "binance")
     fine = default_instrument("SHIB-USD", "coinbase", 8, 2)
     assert (fine.price_tick, fine.size_lot) == (Decimal("1E-8"), Decimal("0.01"))
+
+
+def test_adapters_expose_their_instruments_and_inference_setting() -> None:
+    from jtrader.model import Instrument
+    from jtrader.venues import BinanceAdapter, CoinbaseAdapter
+
+    btc = Instrument("BTC-USD", "BTC", "USD", venue="coinbase")
+    for adapter in (CoinbaseAdapter(infer_instruments=False), BinanceAdapter(infer_instruments=False)):
+        assert adapter.infer_instruments is False and adapter.instruments == {}
+        adapter.instruments = {"BTC-USD": btc}
+        assert adapter.registry.instruments["BTC-USD"] is btc and adapter.held_diffs == 0

@@ -7,8 +7,6 @@ import pytest
 
 from jtrader.book import OrderBook
 from jtrader.model import (
-    NS_PER_S,
-    Bar,
     BookDelta,
     BookResync,
     BookSnapshot,
@@ -224,6 +222,21 @@ def test_market_trades_snapshot_is_history_and_updates_become_trades_oldest_firs
     assert a.on_frame(T0, frame("market_trades", 3, zero), "c1") == [] and a.stats.malformed == 1
 
 
+def test_trade_times_more_than_a_day_from_the_receive_time_make_an_update_malformed_not_a_snapshot() -> None:
+    a = adapter()
+    old = {"product_id": "BTC-USD", "trade_id": "5", "price": "100", "size": "1", "side": "BUY"}
+    old["time"] = "2026-08-01T00:00:00Z"  # eight days before the receive time
+    assert a.on_frame(T0, frame("market_trades", 0, [{"type": "snapshot", "trades": [old]}]), "c1") == []
+    assert a.stats.malformed == 0 and a.stats.skipped_snapshot_trades == 1  # history may be old
+    assert (
+        a.on_frame(T0, frame("market_trades", 1, [{"type": "update", "trades": [{**old, "trade_id": "6"}]}]), "c1")
+        == []
+    )
+    assert a.stats.malformed == 1 and "more than a day" in a.stats.last_error
+    late_l2 = orjson.dumps({"channel": "l2_data", "timestamp": "2026-08-11T21:05:48Z", "sequence_num": 2, "events": []})
+    assert a.on_frame(T0, late_l2, "c1") == [] and a.stats.malformed == 2
+
+
 def ticker(**overrides: str) -> dict:
     row = {"type": "ticker", "product_id": "BTC-USD", "price": "100.01", "best_bid": "100.00"}
     row.update(best_bid_quantity="1.5", best_ask="100.01", best_ask_quantity="0.25")
@@ -247,13 +260,13 @@ def candle(**overrides: str) -> dict:
     return row
 
 
-def test_candles_become_bars_stamped_at_receive_time_with_the_bucket_start() -> None:
+def test_bad_candles_are_malformed_and_change_nothing() -> None:
     a = adapter()
-    (bar,) = a.on_frame(T0, frame("candles", 0, [{"type": "update", "candles": [candle()]}]), "c1")
-    assert bar == Bar(T0, "BTC-USD", 10000, 10100, 9900, 10050, 112345678, 1786309500 * NS_PER_S)
-    for seq, bad in enumerate([candle(start="soon"), candle(high="99.5"), candle(open="NaN")], start=1):
+    bad_rows = [candle(start="soon"), candle(high="99.5"), candle(open="NaN"), candle(start="-5")]
+    for seq, bad in enumerate(bad_rows):
         assert a.on_frame(T0, frame("candles", seq, [{"type": "update", "candles": [bad]}]), "c1") == []
-    assert a.stats.malformed == 3
+    assert a.on_frame(T0, frame("candles", 4, [{"type": "later", "candles": [candle()]}]), "c1") == []
+    assert a.stats.malformed == 5 and a.candles.open_buckets() == 0
 
 
 def test_heartbeat_counters_may_be_ints_or_strings_but_not_garbage() -> None:

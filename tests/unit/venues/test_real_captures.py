@@ -9,8 +9,9 @@ import pytest
 from venue_capture_helpers import Replay, replay_cryptofeed
 
 from jtrader.book import OrderBook
-from jtrader.model import BookDelta, BookSnapshot, Heartbeat, Quote, Side, Trade, VenueNotice
+from jtrader.model import NS_PER_S, Bar, BarHistory, BookDelta, BookSnapshot, Heartbeat, Quote, Side, Trade, VenueNotice
 from jtrader.venues import BinanceAdapter, CoinbaseAdapter
+from jtrader.venues.coinbase.candles import CANDLE_NS
 
 pytestmark = pytest.mark.shared_data
 
@@ -39,9 +40,24 @@ def test_coinbase_capture_yields_each_channel_as_its_message_type(coinbase_repla
     assert result.counts["Quote"] == 160
     assert result.counts["Trade"] == 57 + 22  # 57 update frames, some carry several prints
     assert adapter.stats.skipped_snapshot_trades == 200
-    assert result.counts["Bar"] == 200 + 4
+    assert (result.counts["BarHistory"], result.counts["Bar"]) == (2, 0)  # see the candle test below
     assert adapter.stats.control == 5  # subscriptions acks
     assert adapter.subscriptions["COINBASE.ws.2"]["level2"] == ["BTC-USD", "ETH-USD"]
+
+
+def test_coinbase_capture_candles_are_history_once_and_the_open_bucket_is_never_a_bar(coinbase_replay) -> None:
+    """Two snapshots of 100 candles (the newest one the open 21:05 bucket), then 4 updates of it."""
+    adapter, result = coinbase_replay
+    histories = [m for m in result.messages if type(m) is BarHistory]
+    assert [h.symbol for h in histories] == ["ETH-USD", "BTC-USD"]
+    open_start = 1_786_309_500 * NS_PER_S
+    for history in histories:
+        starts = [bar.start for bar in history.bars]
+        assert len(starts) == 99 and starts == sorted(set(starts)) and starts[-1] < open_start
+        assert all(bar.ts == bar.start + CANDLE_NS <= history.ts for bar in history.bars)
+    assert not any(type(m) is Bar for m in result.messages)
+    assert (adapter.stats.bars_history, adapter.stats.partial_bars, adapter.stats.stale_bars) == (198, 4, 0)
+    assert adapter.candles.open_buckets() == 2
 
 
 def test_coinbase_capture_learns_instruments_from_the_products_http_record(coinbase_replay) -> None:
@@ -139,7 +155,8 @@ def test_binance_four_symbol_capture_has_zero_gaps_and_zero_book_ticker_mismatch
     assert adapter.resyncing == set()
     assert result.crossed_after == 0
     assert stats.off_grid_levels == 34  # NKNUSDT legacy-tick bids far below the market
-    assert stats.partial_bars == 2 and result.counts["Trade"] == 2
+    assert stats.partial_bars == 2 and result.counts["Bar"] == 0  # both kline_1m frames are x=false
+    assert result.counts["Trade"] == 2
     assert adapter.order_steps["NKNUSDT"] == 1
     assert str(adapter.instruments["RUNEEUR"].price_tick) == "0.001"
 
@@ -164,5 +181,5 @@ def test_real_coinbase_error_frames_become_venue_notices(shared_data: Path) -> N
         "sequence_num": 0,
         "events": [{"type": "update", "tickers": [ticker]}],
     }
-    (quote,) = adapter.on_frame(1_786_309_548_000_000_000, orjson.dumps(frame))
+    (quote,) = adapter.on_frame(1_713_866_400_000_000_000, orjson.dumps(frame))  # received at its timestamp
     assert (quote.symbol, quote.bid, quote.ask, quote.bid_size) == ("BTC-USDT", 6680198, 6681868, 2423890)

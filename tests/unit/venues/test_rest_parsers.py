@@ -218,3 +218,12 @@ def test_binance_parsers_refuse_non_objects_and_negative_filters_and_may_skip_si
         )
     assert binance_rest.parse_exchange_info({"symbols": [{"symbol": "X"}]}) == {}
     assert coinbase_rest.parse_products({"products": [{"product_id": "X"}]}) == {}
+
+
+def test_coinbase_rest_bodies_of_the_wrong_shape_are_malformed() -> None:
+    with pytest.raises(MalformedMessageError, match="pricebook"):
+        coinbase_rest.parse_product_book(T0, {"pricebook": [1]}, BTC_USD)
+    with pytest.raises(MalformedMessageError, match="list of objects"):
+        coinbase_rest.parse_candles({"candles": ["x"]}, BTC_USD, granularity_s=60)
+    with pytest.raises(MalformedMessageError, match="list of objects"):
+        coinbase_rest.parse_market_ticker(T0, {"best_bid": "1", "best_ask": "2", "trades": {}}, BTC_USD)

@@ -4,22 +4,30 @@ Channels handled (``shared/notes/venue-protocols.md`` section 1): ``l2_data`` (s
 sides ``bid``/``offer``, absolute ``new_quantity``, ``"0"`` deletes) -> BookSnapshot/BookDelta;
 ``market_trades`` -> Trade (``snapshot`` prints are history: skipped, only their ids remembered
 to drop repeats; ``side`` is the maker's, aggressor is the opposite); ``ticker``/``ticker_batch``
--> Quote; ``candles`` -> Bar; ``heartbeats`` -> Heartbeat; ``status`` -> VenueNotice (and unknown
-products learned); ``subscriptions`` recorded; ``{"type":"error"}`` -> VenueNotice.
+-> Quote; ``candles`` -> BarHistory and Bar (below); ``heartbeats`` -> Heartbeat; ``status`` ->
+VenueNotice (and unknown products learned, with their order rules); ``subscriptions`` recorded;
+``{"type":"error"}`` -> VenueNotice.
 
 Timestamps: ``ts`` is the caller's receive time (ns); ``ts_exchange`` the envelope ``timestamp``
-(server send time), except trades which carry their own ``time``.
+(server send time), except trades which carry their own ``time``. A venue time that moves more than
+a day away from the feed's established offset to the receive time makes the frame malformed
+(:class:`~jtrader.venues._common.VenueClock`, :data:`~jtrader.venues._common.MAX_CLOCK_SKEW_NS`).
 
 Sequence numbers: ``sequence_num`` is per connection, shared by every channel, from 0. A repeated
 or older number is a duplicate: counted and the frame skipped. A jump is a gap: one SequenceGap
 naming the books fed by that connection and one BookResync per book; those books skip updates
 until their next ``l2_data`` snapshot (on a live feed: resubscribe ``level2``).
 
-Candles: the channel sends the current 5-minute bucket about every second with no "closed" flag,
-so every update becomes a Bar with ``ts`` = receive time and ``start`` = bucket open (ns); several
-Bars can share a ``start`` and the last one is the final. The snapshot's history is emitted too.
+Candles (one meaning of a bar everywhere; :mod:`jtrader.venues.coinbase.candles`): the
+subscription snapshot's completed candles become one BarHistory (history, never ``on_bar``); the
+open 5-minute bucket is updated in place and emitted as one Bar, with ``ts`` = the receive time of
+the frame that proved it complete, when a later bucket starts. An unfinished bucket is never a Bar.
 
-Bad frames: see :mod:`jtrader.venues._common`. A frame with a good envelope but bad content still
+Structure: the channel parsers are pure functions (:mod:`~jtrader.venues.coinbase.channels`,
+:mod:`~jtrader.venues.coinbase.l2`, :mod:`~jtrader.venues.coinbase.candles`) that return what a
+frame means; this class checks the envelope and sequence, calls them and commits their results.
+
+Bad frames: see :mod:`jtrader.venues.stats`. A frame with a good envelope but bad content still
 uses up its sequence number; when it is an ``l2_data`` frame the books it names (or, if none can be
 read, every book of that connection) are marked resyncing, since an update was lost.
 """
@@ -30,35 +38,22 @@ from collections.abc import Iterable
 
 import orjson
 
-from jtrader.errors import MalformedMessageError, OffGridError
-from jtrader.model import (
-    BookDelta,
-    BookResync,
-    BookSnapshot,
-    Instrument,
-    MarketMessage,
-    SequenceGap,
-    VenueNotice,
-    parse_rfc3339_ns,
-)
-from jtrader.venues import _coinbase_channels as _channels
-from jtrader.venues import coinbase_rest
-from jtrader.venues._common import (
-    PARSE_ERRORS,
-    AdapterStats,
-    LevelMemo,
-    default_instrument,
-    max_decimals,
-    same_grid,
-)
+from jtrader.errors import MalformedMessageError
+from jtrader.model import BookResync, Instrument, MarketMessage, SequenceGap, VenueNotice, parse_rfc3339_ns
+from jtrader.model.messages import make_book_delta
+from jtrader.venues._common import MAX_CLOCK_SKEW_NS, PARSE_ERRORS
+from jtrader.venues.coinbase import channels
+from jtrader.venues.coinbase.candles import CandleAssembler, parse_candle_rows
+from jtrader.venues.coinbase.l2 import parse_l2
+from jtrader.venues.coinbase.levels import BULK_MIN_LEVELS, split_memo
+from jtrader.venues.coinbase.products import parse_products
+from jtrader.venues.coinbase.rest import subscribe_frames, unsubscribe_frames
+from jtrader.venues.instruments import InstrumentRegistry
+from jtrader.venues.stats import AdapterStats
 
 __all__ = ["CoinbaseAdapter"]
 
 _loads = orjson.loads
-_new = tuple.__new__
-_split_l2_levels = coinbase_rest.split_l2_levels
-_split_memo = coinbase_rest._split_memo
-_BULK_MIN_LEVELS = coinbase_rest._BULK_MIN_LEVELS
 
 
 class CoinbaseAdapter:
@@ -73,41 +68,58 @@ class CoinbaseAdapter:
     venue = "coinbase"
 
     def __init__(self, instruments: dict[str, Instrument] | None = None, *, infer_instruments: bool = True) -> None:
-        self.instruments: dict[str, Instrument] = dict(instruments or {})
-        self.infer_instruments = infer_instruments
         self.stats = AdapterStats()
+        self.registry = InstrumentRegistry(self.venue, instruments, infer_instruments, self.stats)
         #: products whose book is known wrong or incomplete until their next snapshot
         self.resyncing: set[str] = set()
         #: connection -> cumulative subscriptions from its last ``subscriptions`` frame
         self.subscriptions: dict[str, dict[str, list[str]]] = {}
+        self.candles = CandleAssembler(self.stats)
         self._seq: dict[str, int] = {}
         self._books: dict[str, set[str]] = {}
         self._last_trade_id: dict[str, int] = {}
-        #: symbol -> strings already converted on its grid (replay hot path, bounded)
-        self._memos: dict[str, LevelMemo] = {}
         self._handlers = {
             "l2_data": self._l2,
             "market_trades": self._trades,
             "ticker": self._ticker,
             "ticker_batch": self._ticker,
             "candles": self._candles,
-            "heartbeats": self._heartbeat,
+            "heartbeats": self._heartbeats,
             "status": self._status,
             "subscriptions": self._subscriptions,
         }
 
     # -- public API ---------------------------------------------------------------------------
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """Instruments by product id (the registry's dict: adding one here teaches the adapter)."""
+        return self.registry.instruments
+
+    @instruments.setter
+    def instruments(self, value: dict[str, Instrument]) -> None:
+        self.registry.instruments = value
+
+    @property
+    def infer_instruments(self) -> bool:
+        """Whether an unknown product gets a fallback grid from its first frame."""
+        return self.registry.infer
+
+    @property
+    def held_diffs(self) -> int:
+        """Book updates held and not yet applied: always 0 (Coinbase has no snapshot-and-diffs sync)."""
+        return 0
+
     def is_resyncing(self, symbol: str) -> bool:
         """True while ``symbol``'s book awaits a snapshot after a gap, a disconnect or a bad frame."""
         return symbol in self.resyncing
 
     def subscribe_frames(self, products: Iterable[str], channels: Iterable[str], jwt: str | None = None) -> list[str]:
-        """See :func:`jtrader.venues.coinbase_rest.subscribe_frames` (one frame per channel)."""
-        return coinbase_rest.subscribe_frames(products, channels, jwt)
+        """See :func:`jtrader.venues.coinbase.rest.subscribe_frames` (one frame per channel)."""
+        return subscribe_frames(products, channels, jwt)
 
     def unsubscribe_frames(self, products: Iterable[str], channels: Iterable[str], jwt: str | None = None) -> list[str]:
-        """See :func:`jtrader.venues.coinbase_rest.unsubscribe_frames`."""
-        return coinbase_rest.unsubscribe_frames(products, channels, jwt)
+        """See :func:`jtrader.venues.coinbase.rest.unsubscribe_frames`."""
+        return unsubscribe_frames(products, channels, jwt)
 
     def on_connect(self, ts: int, connection: str) -> list[MarketMessage]:
         """A new connection: its ``sequence_num`` must start at 0."""
@@ -116,24 +128,26 @@ class CoinbaseAdapter:
         return []
 
     def on_disconnect(self, ts: int, connection: str) -> list[MarketMessage]:
-        """The connection closed: every book it fed is resyncing (one BookResync each)."""
+        """The connection closed: every book it fed is resyncing (one BookResync each); its open
+        candle buckets are dropped unfinished."""
         self._seq.pop(connection, None)
         self.subscriptions.pop(connection, None)
+        self.candles.disconnect(connection)
         return self._resync(ts, sorted(self._books.pop(connection, set())), f"disconnected: {connection}")
 
     def on_http(self, ts: int, url: str, body: bytes | str) -> list[MarketMessage]:
-        """Learn instruments from a products body; other bodies are ignored (see coinbase_rest)."""
+        """Learn instruments (and their order rules) from a products body; other bodies are ignored."""
         if "/products" not in url or "/candles" in url or "/ticker" in url:
             self.stats.unknown_channel += 1
             return []
         errors: list[str] = []
         try:
-            learned = coinbase_rest.parse_products(body, errors)
+            learned = parse_products(body, errors)
         except MalformedMessageError as exc:
             self._malformed(exc)
             return []
         for inst in learned.values():
-            self._learn(inst)
+            self.registry.learn(inst)
         if errors:
             self.stats.last_error = errors[-1]
         return []
@@ -144,6 +158,8 @@ class CoinbaseAdapter:
         stats.frames += 1
         try:
             msg = _loads(frame)
+            if type(msg) is not dict:
+                raise MalformedMessageError(f"frame is a JSON {type(msg).__name__}, not an object")
             channel = msg.get("channel")
             if channel is None:
                 return self._channelless(ts, msg)
@@ -163,7 +179,7 @@ class CoinbaseAdapter:
             if seq != last + 1:
                 out = self._gap(ts, connection, last + 1, seq)
         seqs[connection] = seq
-        handler = self._handlers.get(channel)
+        handler = self._handlers.get(channel) if type(channel) is str else None
         if handler is None:
             stats.unknown_channel += 1
         else:
@@ -209,29 +225,7 @@ class CoinbaseAdapter:
         books.difference_update(hit)
         return self._resync(ts, live, f"malformed l2_data frame on {connection!r}")
 
-    def _learn(self, inst: Instrument) -> None:
-        old = self.instruments.get(inst.symbol)
-        if old is not None and not same_grid(old, inst):
-            self.stats.instrument_conflicts += 1
-            return
-        self.instruments[inst.symbol] = inst
-        self.stats.instruments_learned += 1
-
-    def _instrument(self, symbol: str, samples: Iterable[str], new: dict[str, Instrument]) -> Instrument:
-        """The instrument of ``symbol``; a fallback is put in ``new`` (committed by the caller)."""
-        inst = self.instruments.get(symbol) or new.get(symbol)
-        if inst is None:
-            if not self.infer_instruments or type(symbol) is not str:
-                raise MalformedMessageError(f"unknown product {symbol!r}")
-            inst = new[symbol] = default_instrument(symbol, self.venue, max_decimals(samples))
-        return inst
-
-    def _commit(self, new: dict[str, Instrument]) -> None:
-        for symbol, inst in new.items():
-            self.instruments[symbol] = inst
-            self.stats.instruments_inferred += 1
-
-    # -- channels -------------------------------------------------------------------------------
+    # -- channels: parse (pure), then commit ------------------------------------------------------
     def _channelless(self, ts: int, msg: dict) -> list[MarketMessage]:
         if msg.get("type") == "error":
             text = str(msg.get("message", ""))
@@ -243,80 +237,82 @@ class CoinbaseAdapter:
         self.stats.unknown_channel += 1
         return []
 
-    def _memo(self, inst: Instrument) -> LevelMemo:
-        """The level memo of ``inst`` (a new one when the symbol's instrument changed)."""
-        memo = self._memos.get(inst.symbol)
-        if memo is None or memo.instrument is not inst:
-            memo = self._memos[inst.symbol] = LevelMemo(inst)
-        return memo
-
     def _l2(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
         # the replay hot path: one call per book frame, so locals and no work for the common case
         ts_ex = parse_rfc3339_ns(msg["timestamp"])
+        clock = self.registry.clock
+        base = clock.offset
+        if base is None or not -MAX_CLOCK_SKEW_NS <= ts_ex - ts - base <= MAX_CLOCK_SKEW_NS:
+            clock.check(ts, ts_ex, "timestamp")  # sets the offset, or raises with the reason
         books = self._books.get(connection)
         if books is None:
             books = self._books[connection] = set()
         if len(events) == 1:  # the usual frame: one update of a book this connection feeds
             ev = events[0]
-            kind = ev["type"]
-            symbol = ev["product_id"]
-            updates = ev["updates"]
-            if kind == "update" and symbol in books:
-                memo = self._memos.get(symbol)
-                short = len(updates) < _BULK_MIN_LEVELS
-                if short and memo is not None and memo.instrument is self.instruments.get(symbol):
-                    try:
-                        bids, asks = _split_memo(memo, updates)
-                    except PARSE_ERRORS:
-                        pass  # the general path below raises the right error or counts off-grid levels
-                    else:
-                        return [_new(BookDelta, (ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0))]
-        instruments = self.instruments
-        new: dict[str, Instrument] = {}
-        out: list[MarketMessage] = []
-        snapshots: list[str] = []
-        skipped = 0
-        off_grid = [0]
-        for ev in events:
-            kind = ev["type"]
-            symbol = ev["product_id"]
-            updates = ev["updates"]
-            if kind == "update":
-                if symbol not in books and symbol not in snapshots:
-                    skipped += 1
-                    continue
-            elif kind != "snapshot":
-                raise MalformedMessageError(f"l2_data event type {kind!r}")
-            inst = instruments.get(symbol)
-            if inst is None:
-                inst = self._instrument(symbol, (u["price_level"] for u in updates), new)
-            try:
-                bids, asks = _split_l2_levels(inst, updates, None, self._memo(inst))
-            except OffGridError:
-                bids, asks = _split_l2_levels(inst, updates, off_grid)
-            if kind == "snapshot":
-                snapshots.append(symbol)
-                out.append(_new(BookSnapshot, (ts, ts_ex, symbol, tuple(bids), tuple(asks), 0)))
-            else:
-                out.append(_new(BookDelta, (ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0)))
+            if ev["type"] == "update":
+                symbol = ev["product_id"]
+                updates = ev["updates"]
+                if symbol in books and type(updates) is list and len(updates) < BULK_MIN_LEVELS:
+                    registry = self.registry
+                    memo = registry.memos.get(symbol)
+                    if memo is not None and memo.instrument is registry.instruments.get(symbol):
+                        try:
+                            bids, asks = split_memo(memo, updates)
+                        except PARSE_ERRORS:
+                            pass  # the general path raises the right error or counts off-grid levels
+                        else:
+                            return [make_book_delta((ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0))]
+        result = parse_l2(ts, ts_ex, events, books, self.registry)
         # the whole frame parsed: commit
-        if new:
-            self._commit(new)
-        for symbol in snapshots:
+        if result.new:
+            self.registry.commit(result.new)
+        for symbol in result.snapshots:
             for other in self._books.values():
                 other.discard(symbol)
             books.add(symbol)
             self.resyncing.discard(symbol)
-        if skipped:
-            self.stats.skipped_resyncing += skipped
-        if off_grid[0]:
-            self.stats.off_grid_levels += off_grid[0]
-        return out
+        if result.skipped:
+            self.stats.skipped_resyncing += result.skipped
+        if result.off_grid:
+            self.stats.off_grid_levels += result.off_grid
+        return result.messages
 
-    # -- the other channels (see jtrader.venues._coinbase_channels) -----------------------------
-    _trades = _channels.trades
-    _ticker = _channels.ticker
-    _candles = _channels.candles
-    _heartbeat = _channels.heartbeat
-    _status = _channels.status
-    _subscriptions = _channels.subscriptions
+    def _envelope_time(self, ts: int, msg: dict) -> int:
+        return self.registry.clock.check(ts, parse_rfc3339_ns(msg["timestamp"]), "timestamp")
+
+    def _trades(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        self._envelope_time(ts, msg)  # the envelope keeps the feed's clock offset honest too
+        result = channels.parse_trades(ts, events, self.registry, self._last_trade_id)
+        self.registry.commit(result.new)
+        self._last_trade_id = result.last_ids
+        self.stats.skipped_snapshot_trades += result.skipped_snapshot
+        self.stats.duplicates += result.duplicates
+        return result.trades
+
+    def _ticker(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        new: dict[str, Instrument] = {}
+        quotes = channels.parse_ticker(ts, self._envelope_time(ts, msg), events, self.registry, new)
+        self.registry.commit(new)
+        return quotes
+
+    def _candles(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        ts_ex = self._envelope_time(ts, msg)
+        new: dict[str, Instrument] = {}
+        parsed = parse_candle_rows(events, self.registry, new)
+        self.registry.commit(new)
+        return self.candles.apply(ts, ts_ex, parsed, connection)
+
+    def _heartbeats(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        return channels.parse_heartbeats(ts, self._envelope_time(ts, msg), events, connection)
+
+    def _status(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        notices, learned = channels.parse_status(ts, events, self.registry.instruments)
+        for inst in learned:
+            self.registry.learn(inst)
+        self.stats.notices += len(notices)
+        return notices
+
+    def _subscriptions(self, ts: int, msg: dict, events: list, connection: str) -> list[MarketMessage]:
+        self.subscriptions[connection] = channels.parse_subscriptions(events)
+        self.stats.control += 1
+        return []

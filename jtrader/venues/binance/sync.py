@@ -1,7 +1,7 @@
 """The Binance diff-depth sync state machine: per symbol, which diffs to hold, emit or drop.
 
 This module's one job is the book sync rules (BN-WS "How to manage a local order book
-correctly"); :mod:`jtrader.venues.binance` parses the frames and feeds it. Per symbol::
+correctly"); :mod:`jtrader.venues.binance.adapter` parses the frames and feeds it. Per symbol::
 
     unsynced: diffs are held (not emitted); the symbol is in ``resyncing``
     snapshot L arrives: drop held diffs with u <= L; if the first one left has U > L + 1 the
@@ -17,7 +17,7 @@ book. Ids are Binance update ids (ints); ``ts`` values are receive times in ns.
 from __future__ import annotations
 
 from jtrader.model import BookDelta, BookResync, BookSnapshot, MarketMessage
-from jtrader.venues._common import AdapterStats
+from jtrader.venues.stats import AdapterStats
 
 __all__ = ["HOLD_LIMIT", "DepthSync", "SymbolSync"]
 
@@ -76,6 +76,10 @@ class DepthSync:
         elif connection is not None:
             state.connection = connection
         return state
+
+    def held(self) -> int:
+        """Diffs held right now, waiting for a usable snapshot (never applied if the data ends here)."""
+        return sum(len(state.held) for state in self.states.values())
 
     def _hold(self, state: SymbolSync, delta: BookDelta) -> None:
         held = state.held
