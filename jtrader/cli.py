@@ -19,6 +19,7 @@ __all__ = ["build_parser", "main"]
 #: subcommand -> "module:function" taking the parsed namespace and returning an exit code
 RUNNERS = {
     "backtest": "jtrader.backtest.command:run",
+    "sweep": "jtrader.backtest.sweep_command:run",
     "replay": "jtrader.replay.command:run",
     "generate": "jtrader.marketgen.command:run",
     "convert": "jtrader.recording.command:run_convert",
@@ -41,6 +42,12 @@ def _add_strategy_args(parser: argparse.ArgumentParser, default: str | None) -> 
     )
 
 
+def _add_sweep_args(parser: argparse.ArgumentParser) -> None:
+    from jtrader.backtest.sweep_command import add_arguments  # argparse setup only: no pandas/polars
+
+    add_arguments(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jtrader",
@@ -61,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--lot", default="0.00000001", help="size lot (default 0.00000001)")
     bt.add_argument("--out", metavar="DIR", help="write summary.json, trades.parquet and equity.parquet here")
     bt.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    sw = sub.add_parser("sweep", help="run a strategy over a parameter grid (one backtest per point, in parallel)")
+    _add_sweep_args(sw)
 
     rp = sub.add_parser("replay", help="replay a recorded websocket session through the simulated exchange")
     rp.add_argument("recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")

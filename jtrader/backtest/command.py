@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from jtrader.errors import ConfigError, InstrumentError, ValueFormatError
 from jtrader.model import Instrument, to_atoms
 
-__all__ = ["KNOWN_QUOTES", "make_instrument", "run"]
+__all__ = ["KNOWN_QUOTES", "default_risk", "make_instrument", "parse_cash", "parse_fee_bps", "run"]
 
 #: quote currencies tried, in this order, on a symbol without a separator (``BTCUSDT``)
 KNOWN_QUOTES = ("USDT", "USDC", "BUSD", "USD", "BTC", "ETH", "EUR")
@@ -96,3 +96,9 @@ def _default_risk() -> object:
     from jtrader.risk import RiskLimits, RiskManager
 
     return RiskManager(RiskLimits())
+
+
+#: the same argument rules and risk manager for the commands that run backtests (``jtrader sweep``)
+parse_cash = _cash
+parse_fee_bps = _fee_bps
+default_risk = _default_risk
