@@ -14,6 +14,9 @@ the end is marked at the last close. Each peer computes its own moving averages.
 
 **Agreement**: the same number of round trips and the same final equity to 1e-6 relative
 (the peers use floats: their rounding of sizes and fees may differ by a lot now and then).
+
+Nothing from jtrader is imported at module level, so a peer's process (``run_peer.py``) pays
+only for its own library.
 """
 
 from __future__ import annotations
@@ -25,11 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from jtrader.backtest.candles import CandleSeries
-from jtrader.backtest.synthetic import random_walk
-from jtrader.model import Instrument
-
-INSTRUMENT = Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.00000001")
 FEE = 0.001  # 10 bps
 LOT = 1e-8
 CASH_USD = 100_000
@@ -54,12 +52,16 @@ class Outcome:
         )
 
 
-def seeded_series(n: int, seed: int = SEED) -> CandleSeries:
-    """The seeded candles every library runs on."""
-    return random_walk(INSTRUMENT, n, seed=seed)
+def seeded_series(n: int, seed: int = SEED) -> Any:
+    """The seeded candles every library runs on (a jtrader ``CandleSeries``: tick 0.01, lot 1e-8)."""
+    from jtrader.backtest.synthetic import random_walk
+    from jtrader.model import Instrument
+
+    instrument = Instrument("BTC-USD", "BTC", "USD", price_tick="0.01", size_lot="0.00000001")
+    return random_walk(instrument, n, seed=seed)
 
 
-def tick_frame(series: CandleSeries) -> Any:
+def tick_frame(series: Any) -> Any:
     """The candles as a pandas DataFrame of float ticks with a UTC DatetimeIndex (peers' input)."""
     import pandas as pd
 
@@ -76,7 +78,7 @@ def tick_frame(series: CandleSeries) -> Any:
     )
 
 
-def write_parquet(series: CandleSeries, path: Any) -> None:
+def write_parquet(series: Any, path: Any) -> None:
     """The candles as a jtrader-readable Parquet file (prices in USD, like a user's file)."""
     import polars as pl
 
@@ -93,20 +95,25 @@ def write_parquet(series: CandleSeries, path: Any) -> None:
 
 
 def read_tick_frame(path: Any) -> Any:
-    """A Parquet file written by :func:`write_parquet`, back as the peers' float-tick frame."""
-    import pandas as pd
+    """A Parquet file written by :func:`write_parquet`, back as the peers' float-tick frame.
 
-    frame = pd.read_parquet(path)
-    frame = frame.set_index("timestamp")
-    out = pd.DataFrame(index=frame.index)
+    Read with polars (pandas needs pyarrow for Parquet, which is not installed here; polars is
+    the faster reader anyway, so this favours the peers).
+    """
+    import pandas as pd
+    import polars as pl
+
+    frame = pl.read_parquet(path)
+    index = pd.to_datetime(frame.get_column("timestamp").dt.epoch("ns").to_numpy(), unit="ns", utc=True)
+    out = pd.DataFrame(index=index)
     for name in ("open", "high", "low", "close"):
-        out[name.capitalize()] = (frame[name] * TICKS).round()
-    out["Volume"] = frame["volume"] / LOT
+        out[name.capitalize()] = np.rint(frame.get_column(name).to_numpy() * TICKS)
+    out["Volume"] = frame.get_column("volume").to_numpy() / LOT
     return out
 
 
 # -- jtrader -----------------------------------------------------------------------------------------
-def run_jtrader(series: CandleSeries, fast: int = 10, slow: int = 30) -> Outcome:
+def run_jtrader(series: Any, fast: int = 10, slow: int = 30) -> Outcome:
     """jtrader's engine, risk manager and simulator (what ``jtrader backtest`` runs)."""
     from jtrader.backtest.command import default_risk
     from jtrader.backtest.runner import run_backtest
