@@ -18,11 +18,13 @@ each worker once, in its initializer, as numpy arrays; one worker runs in this p
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
 import signal
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -205,16 +207,42 @@ def _run_local(
     if workers <= 1 or len(points) <= 1:
         return [evaluate_point(series, config, point, cls) for point in points]
     context = multiprocessing.get_context("spawn")  # never fork a process that may hold polars' threads
-    pool = context.Pool(min(workers, len(points)), initializer=_init_worker, initargs=(series_payload(series), config))
+    pool = None
     try:
+        with _sigint_deferred():  # a Ctrl-C while the pool starts waits until it is ours to stop
+            pool = context.Pool(
+                min(workers, len(points)), initializer=_init_worker, initargs=(series_payload(series), config)
+            )
         results = list(pool.imap(_evaluate_in_worker, points, chunksize=1))
     except BaseException:
-        pool.terminate()
-        pool.join()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         raise
     pool.close()
     pool.join()
     return results
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C back while the worker processes start, then raise it.
+
+    Interrupting the parent while it writes a worker's start-up data (the candles) would leave
+    that worker half started and unreaped; held back, the interrupt arrives once the pool exists
+    and the caller terminates it. Only the main thread can set signal handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 # -- the sweep -------------------------------------------------------------------------------------

@@ -153,4 +153,7 @@ def test_ctrl_c_stops_the_workers_and_exits_130(tmp_path: Path) -> None:
     assert process.returncode == 130, stderr
     assert "interrupted; the workers were stopped" in stderr
     assert stdout == ""
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    left = {
+        pid: (Path(f"/proc/{pid}/status").read_text()[:200] if Path(f"/proc/{pid}").exists() else "") for pid in workers
+    }
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], left
