@@ -67,6 +67,13 @@ class SweepConfig:
     fee_bps: Decimal = Decimal(10)
     fill: str = "next-open"
     fixed: tuple[str, ...] = ()
+    #: the strategy's name in the rows (``strategy`` as the user wrote it when that differs)
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """How the rows name the strategy: as ``jtrader backtest --strategy`` would."""
+        return self.label or self.strategy
 
     def strategy_class(self) -> type[Strategy]:
         """The strategy class (bundled name or ``path/to/file.py:ClassName``)."""
@@ -77,7 +84,8 @@ class SweepConfig:
         path, colon, name = self.strategy.rpartition(":")
         if not colon or not path.endswith(".py"):
             return self
-        return SweepConfig(str(Path(path).resolve()) + ":" + name, self.cash, self.fee_bps, self.fill, self.fixed)
+        absolute = str(Path(path).resolve()) + ":" + name
+        return SweepConfig(absolute, self.cash, self.fee_bps, self.fill, self.fixed, label=self.name)
 
 
 @dataclass(slots=True)
@@ -141,7 +149,7 @@ def evaluate_point(
         return {"error": str(exc)}
     except Exception as exc:  # a strategy's own bug must not lose the other points
         return {"error": f"{type(exc).__name__}: {exc}"}
-    summary = summarize(result, config.strategy, 0.0)
+    summary = summarize(result, config.name, 0.0)
     for key in _NOT_IN_ROWS:
         del summary[key]
     return summary

@@ -162,12 +162,15 @@ def test_a_process_pool_gives_the_same_rows_as_one_process(reference_rows: list[
     assert rows == reference_rows
 
 
-def test_a_strategy_file_is_loaded_in_every_worker(strategy_file: Path, reference_rows: list[dict[str, Any]]) -> None:
-    config = SweepConfig(f"{strategy_file}:Slower", to_atoms("100000"), Decimal("10"))
+def test_a_strategy_file_is_loaded_in_every_worker(
+    strategy_file: Path, reference_rows: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(strategy_file.parent)  # a relative path, as a user types it: rows keep that name
+    config = SweepConfig("mine.py:Slower", to_atoms("100000"), Decimal("10"))
     rows = sweep(SERIES, config, parse_grid(GRID_SPECS, SmaCross), executor="local", workers=2).rows
     strip = [{k: v for k, v in row.items() if k != "strategy"} for row in rows]
     assert strip == [{k: v for k, v in row.items() if k != "strategy"} for row in reference_rows]
-    assert {row["strategy"] for row in rows if row["error"] is None} == {f"{strategy_file}:Slower"}
+    assert {row["strategy"] for row in rows if row["error"] is None} == {"mine.py:Slower"}
 
 
 @pytest.mark.slow
