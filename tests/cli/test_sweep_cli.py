@@ -157,3 +157,58 @@ def test_ctrl_c_stops_the_workers_and_exits_130(tmp_path: Path) -> None:
         pid: (Path(f"/proc/{pid}/status").read_text()[:200] if Path(f"/proc/{pid}").exists() else "") for pid in workers
     }
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], left
+
+
+# -- the same command in this process (the subprocess runs above are not traced by coverage) -------
+def test_main_runs_the_sweep_in_process(candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jtrader.cli import main
+
+    out = tmp_path / "deep" / "rows.parquet"
+    code = main(
+        ["sweep", str(candles), "--grid", "fast=3,5", "--grid", "slow=4,12", "--workers", "1", "--out", str(out)]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "4 points (1 invalid) on 2000 bars, local x1" in text
+    assert pl.read_parquet(out).height == 4
+    code = main(["sweep", str(candles), "--grid", "fast=3", "--workers", "1", "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["workers"] == 1 and report["rows"][0]["slow"] == 30
+
+
+def test_an_unwritable_out_file_is_a_clear_error(
+    candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jtrader.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code = main(["sweep", str(candles), "--grid", "fast=3", "--workers", "1", "--out", str(blocker / "rows.csv")])
+    assert code == 1
+    assert "jtrader sweep: error: --out" in capsys.readouterr().err
+
+
+INTERRUPTS = '''
+from jtrader.strategies import SmaCross
+
+class Interrupted(SmaCross):
+    """Stands for a Ctrl-C arriving while a point runs in this process."""
+
+    def on_bar(self, ctx, bar):
+        raise KeyboardInterrupt
+'''
+
+
+def test_an_interrupt_during_an_in_process_sweep_exits_130(
+    candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jtrader.cli import main
+
+    path = tmp_path / "interrupts.py"
+    path.write_text(INTERRUPTS)
+    code = main(["sweep", str(candles), "--strategy", f"{path}:Interrupted", "--grid", "fast=3", "--workers", "1"])
+    assert code == 130
+    captured = capsys.readouterr()
+    assert "interrupted; the workers were stopped" in captured.err
+    assert captured.out == ""

@@ -203,3 +203,56 @@ def test_an_unreachable_dask_scheduler_is_a_config_error() -> None:
             )
     finally:
         sweep_dask.CONNECT_TIMEOUT_S = original
+
+
+def test_a_dask_worker_rebuilds_the_candles_once_per_sweep() -> None:
+    from jtrader.backtest import sweep_dask
+
+    payload = {**series_payload(SERIES), "token": "sweep-1"}
+    first = sweep_dask._evaluate_on_worker({"fast": 5, "slow": 20}, payload, CONFIG)
+    cached = sweep_dask._worker_series(payload)
+    assert sweep_dask._worker_series(payload) is cached  # the same object: not rebuilt per task
+    assert first == evaluate_point(SERIES, CONFIG, {"fast": 5, "slow": 20})
+    assert sweep_dask._worker_series({**payload, "token": "sweep-2"}) is not cached
+
+
+class Picky(Strategy):
+    params: ClassVar[dict[str, object]] = {"n": 1}
+
+    def __init__(self, **overrides: object) -> None:
+        super().__init__(**overrides)
+        if self.p.n > 3:
+            raise ValueError("n must be at most 3")
+
+
+def test_a_strategy_refusing_a_value_with_value_error_gives_an_error_row() -> None:
+    assert evaluate_point(SERIES, CONFIG, {"n": 5}, cls=Picky) == {
+        "error": "strategy sma_cross: bad parameters: n must be at most 3"
+    }
+
+
+def test_a_ctrl_c_while_workers_start_is_raised_once_they_have_started() -> None:
+    import os
+    import signal
+    import threading
+
+    from jtrader.backtest.sweep import _sigint_deferred
+
+    started = []
+    with pytest.raises(KeyboardInterrupt), _sigint_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        started.append("the pool")  # still reached: the interrupt waits
+    assert started == ["the pool"]
+    errors: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            with _sigint_deferred():  # off the main thread: no handler can be set, nothing is held
+                started.append("thread")
+        except BaseException as exc:  # pragma: no cover - would be a failure
+            errors.append(exc)
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert started == ["the pool", "thread"] and not errors
