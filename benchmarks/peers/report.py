@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmarks folder: ``import peers``
 
-from peers.candles import RELATIVE_TOLERANCE, seeded_series, write_parquet  # noqa: E402
+from peers.candles import FEE_BPS, RELATIVE_TOLERANCE, seeded_series, write_parquet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "performance.md"
@@ -39,13 +39,13 @@ GRID = ("5,10,15,20,25,30,35,40,45,50", "60,70,80,90,100,110,120,130,140,150")  
 
 
 def jtrader_backtest(path: Path) -> list[str]:
-    return [sys.executable, "-m", "jtrader.cli", "backtest", str(path), "--json"]
+    return [sys.executable, "-m", "jtrader.cli", "backtest", str(path), "--fee-bps", FEE_BPS, "--json"]
 
 
 def jtrader_sweep(path: Path) -> list[str]:
     fast, slow = GRID
     return [sys.executable, "-m", "jtrader.cli", "sweep", str(path), "--grid", f"fast={fast}", "--grid", f"slow={slow}",
-            "--json"]  # fmt: skip
+            "--fee-bps", FEE_BPS, "--json"]  # fmt: skip
 
 
 def peer(library: str, path: Path, *extra: str) -> list[str]:

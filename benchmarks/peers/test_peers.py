@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from peers.candles import (
+    FEE_BPS,
     run_backtesting,
     run_backtrader,
     run_jtrader,
@@ -75,7 +77,7 @@ def test_bench_parameter_grid_against_vectorbt(benchmark: Any, bench_full: bool)
     fast = [p["fast"] for p in points]
     slow = [p["slow"] for p in points]
     run_vectorbt(tick_frame(seeded_series(200)), fast=[5, 10], slow=[20, 30])  # numba warm-up
-    config = SweepConfig("sma_cross", to_atoms("100000"))
+    config = SweepConfig("sma_cross", to_atoms("100000"), Decimal(FEE_BPS))
     workers = os.cpu_count() or 1
     ours_s, result = best_of(1, lambda: sweep(series, config, grid, executor="local", workers=workers))
     theirs = benchmark.pedantic(run_vectorbt, args=(frame, fast, slow), rounds=1, iterations=1)
