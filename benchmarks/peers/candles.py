@@ -140,7 +140,11 @@ def run_backtesting(frame: Any, fast: int = 10, slow: int = 30) -> Outcome:
         from backtesting.lib import FractionalBacktest
 
         def sma(values: Any, window: int) -> Any:
-            return pd.Series(values).rolling(window).mean().to_numpy()
+            # FractionalBacktest hands the strategy prices times 1e-8 (no longer whole numbers, so
+            # rolling sums are inexact and an exact tie of the SMAs can come out as -1e-20): back
+            # to whole ticks first, as every other library here sees them
+            ticks = np.rint(np.asarray(values, dtype=np.float64) / LOT)
+            return pd.Series(ticks).rolling(window).mean().to_numpy()
 
         class SmaRule(Strategy):
             def init(self) -> None:
