@@ -30,6 +30,7 @@ __all__ = ["GLOBAL_DESTS", "RUNNERS", "build_parser", "main"]
 #: subcommand -> "module:function" taking (args) or (args, job) and returning an exit code
 RUNNERS = {
     "backtest": "jtrader.backtest.command:run",
+    "sweep": "jtrader.backtest.sweep_command:run",
     "replay": "jtrader.replay.command:run",
     "generate": "jtrader.marketgen.command:run",
     "convert": "jtrader.recording.command:run_convert",
@@ -86,6 +87,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     )
 
 
+def _add_sweep_args(parser: argparse.ArgumentParser) -> None:
+    from jtrader.backtest.sweep_command import add_arguments  # argparse setup only: no pandas/polars
+
+    add_arguments(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jtrader",
@@ -107,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_out_dir(bt, help="write summary.json, trades.parquet, equity.parquet and manifest.json here")
     bt.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     bt.add_argument("--strict", action="store_true", help="exit 1 if the candles have gaps or other data problems")
+
+    sw = sub.add_parser("sweep", help="run a strategy over a parameter grid (one backtest per point, in parallel)")
+    _add_sweep_args(sw)
 
     rp = sub.add_parser("replay", help="replay a recorded websocket session through the simulated exchange")
     add_input(rp, "recording", metavar="RECORDING", help="jtrader, cryptofeed or hftbacktest recording")

@@ -3,16 +3,35 @@
 This module's one job is turning one column into exact integers, or a :class:`CandleDataError`
 naming the row; :mod:`jtrader.backtest.candles` reads the files and validates the bars.
 
-Exact conversion of prices
+Everything is vectorized (numpy/polars over whole columns); only values the fast paths cannot
+prove exact go one by one through :func:`_slow_units`, whose rule is the definition: the
+value's decimal (``Decimal(repr(float))`` or the decimal string) scaled by ``10**places``.
+The fast paths never raise: a value they cannot prove goes to the slow path, which names the
+row, so the first error reported is the same one the per-value rule would report.
+
+Exact conversion of floats
 --------------------------
 A float price means the decimal that ``repr(float)`` prints (the shortest string that reads back
 as the same float), converted to ticks exactly; off the tick grid is an error, never rounded.
-The fast path is vectorized: ``units = rint(x * 10**places)`` followed by the check
+The fast path is ``units = rint(x * 10**places)`` followed by the check
 ``units / 10**places == x`` (IEEE division is correctly rounded, so the check holds exactly when
 the decimal ``units * 10**-places`` reads back as ``x``). For ``units < 10**15`` that decimal has at
 most 15 significant digits, so it *is* the shortest repr (two decimals of <= 15 digits never map
-to the same double). Every value that fails the check goes through ``Decimal(repr(x))``, which
-is exact by definition. Volumes are floored to the lot (a volume is information, not a price).
+to the same double).
+
+Volumes are floored to the lot (a volume is information, not a price). A volume on the grid is
+its ``rint`` as above. Off the grid, ``y = repr(x) * 10**places`` is not a whole number and
+``p = fl(x * 10**places)`` lies within ``2**-52 * |y|`` of it; below ``2**40`` that is under
+``2.5e-4``, so when ``p``'s fractional part is in ``(1e-3, 1 - 1e-3)`` no integer lies between
+``p`` and ``y`` and ``floor(p) == floor(y)``. Anything else takes the slow path.
+
+Exact conversion of decimal strings
+-----------------------------------
+Strings of the plain form ``digits[.digits]`` (no sign, exponent or blank; at most
+``18 - places`` integer digits) are split at the point with polars string kernels: the units
+are ``int(whole) * 10**places + int(first places fraction digits, zero padded)``; the rest of
+the fraction must be zeros for a price (else the slow path reports it off the grid) and is
+dropped for a volume (floor of a non-negative number). Every other spelling takes the slow path.
 
 Times: a datetime/date column, a date string, or an integer epoch whose unit (s, ms, us, ns) is
 detected from the magnitude of the first value; every time must lie in 2000..2200.
@@ -33,11 +52,18 @@ __all__ = ["RowContext", "decimal_units", "format_ts", "off_grid", "times"]
 
 #: values below the fast path's exactness bound (see the module docstring)
 _FAST_LIMIT = 10.0**15
+#: a floored volume takes the float fast path below this magnitude (see the module docstring)
+_FLOOR_LIMIT = 2.0**40
+#: ... and when the fractional part of ``x * 10**places`` is this far from a whole number
+_FLOOR_MARGIN = 1e-3
+#: a plain decimal string with this many digits (integer part + places) fits an int64
+_TEXT_DIGITS = 18
+_PLAIN_DECIMAL = r"^[0-9]+(\.[0-9]*)?$"
 
 
 def format_ts(ns: int) -> str:
     """Integer ns since the epoch -> ``2017-11-04T23:42:00Z`` (fraction only when non-zero)."""
-    seconds, frac = divmod(ns, NS_PER_S)
+    seconds, frac = divmod(int(ns), NS_PER_S)
     text = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     if frac:
         text += "." + f"{frac:09d}".rstrip("0")
@@ -45,17 +71,20 @@ def format_ts(ns: int) -> str:
 
 
 class RowContext:
-    """Names rows in error messages: ``file: row 7 (2017-11-04T23:42:00Z)``."""
+    """Names rows in error messages: ``file: row 7 (2017-11-04T23:42:00Z)``.
 
-    def __init__(self, source: str, starts: list[int] | None = None) -> None:
+    ``starts`` (open times in ns, a list or a numpy int64 array) is set once the times are known.
+    """
+
+    def __init__(self, source: str, starts: Any = None) -> None:
         self.source = source
         self.starts = starts
 
     def where(self, i: int) -> str:
         """``source: row i+1``, with the row's open time once the times are known and valid."""
-        if self.starts is None or not MIN_TS_NS <= self.starts[i] < MAX_TS_NS:
+        if self.starts is None or not MIN_TS_NS <= int(self.starts[i]) < MAX_TS_NS:
             return f"{self.source}: row {i + 1}"
-        return f"{self.source}: row {i + 1} ({format_ts(self.starts[i])})"
+        return f"{self.source}: row {i + 1} ({format_ts(int(self.starts[i]))})"
 
 
 def _first_null(series: Any) -> int | None:
@@ -69,8 +98,9 @@ def _first_null(series: Any) -> int | None:
     return int(mask.arg_true()[0])
 
 
-def times(series: Any, ctx: RowContext) -> list[int]:
-    """The time column as a list of ns since the epoch; each value checked to lie in 2000..2200."""
+def times(series: Any, ctx: RowContext) -> Any:
+    """The time column as a numpy int64 array of ns since the epoch, each checked to lie in 2000..2200."""
+    import numpy as np
     import polars as pl
 
     null = _first_null(series)
@@ -84,39 +114,59 @@ def times(series: Any, ctx: RowContext) -> list[int]:
             raise CandleDataError(f"{ctx.source}: time column cannot be parsed as dates: {exc}") from exc
         dtype = series.dtype
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        values = series.dt.epoch("ns").to_list()
+        values = series.dt.epoch("ns").to_numpy().astype(np.int64, copy=False)
+        factor = 1
     elif dtype.is_float():
-        floats = series.to_list()
-        values = [int(v) for v in floats]
-        for i, (f, v) in enumerate(zip(floats, values, strict=True)):
-            if f != v:
-                raise CandleDataError(f"{ctx.where(i)}: time {f!r} is not a whole number of s/ms/us/ns")
-        values = _scale_epoch(values)
+        x = series.to_numpy().astype(np.float64, copy=False)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(x) & (np.floor(x) == x)
+        if not whole.all():
+            i = int(np.flatnonzero(~whole)[0])
+            raise CandleDataError(f"{ctx.where(i)}: time {float(x[i])!r} is not a whole number of s/ms/us/ns")
+        fits = np.abs(x) < 2.0**62  # beyond: far outside 2000..2200 in any unit, checked below as Python ints
+        values = x.astype(np.int64) if fits.all() else np.array([int(v) for v in x.tolist()], dtype=object)
+        factor = _epoch_factor(int(values[0]))
     elif dtype.is_integer():
-        values = _scale_epoch(series.to_list())
+        values = _int64_or_none(series)
+        if values is None:  # unsigned beyond int64: compare as Python ints (it fails the range check)
+            values = np.array(series.to_list(), dtype=object)
+        factor = _epoch_factor(int(values[0]))
     else:
         raise CandleDataError(f"{ctx.source}: time column has type {dtype}; expected a datetime or an integer epoch")
-    for i, v in enumerate(values):
-        if not MIN_TS_NS <= v < MAX_TS_NS:
-            raise CandleDataError(f"{ctx.source}: row {i + 1}: time {v} ns is outside 2000..2200 (wrong unit?)")
-    return values
+    # v * factor in [MIN, MAX) <=> v in [ceil(MIN / factor), ceil(MAX / factor)): no overflow
+    low, high = -(-MIN_TS_NS // factor), -(-MAX_TS_NS // factor)
+    bad = np.flatnonzero((values < low) | (values >= high))
+    if bad.size:
+        i = int(bad[0])
+        v = int(values[i]) * factor
+        raise CandleDataError(f"{ctx.source}: row {i + 1}: time {v} ns is outside 2000..2200 (wrong unit?)")
+    return values * factor if factor != 1 else values
 
 
-def _scale_epoch(values: list[int]) -> list[int]:
-    """Integer epoch in s, ms, us or ns (detected from the first value's magnitude) -> ns."""
-    first = abs(values[0])
+def _int64_or_none(series: Any) -> Any:
+    """An integer column as numpy int64, or None when an unsigned value does not fit."""
+    import numpy as np
+
+    raw = series.to_numpy()
+    if raw.dtype == np.uint64 and raw.size and int(raw.max()) >= 2**63:
+        return None
+    return raw.astype(np.int64, copy=False)
+
+
+def _epoch_factor(first: int) -> int:
+    """ns per unit of an integer epoch whose first value is ``first`` (s, ms, us or ns by magnitude)."""
+    first = abs(first)
     if first < 10**11:
-        factor = NS_PER_S
-    elif first < 10**14:
-        factor = 1_000_000
-    elif first < 10**17:
-        factor = 1_000
-    else:
-        factor = 1
-    return [v * factor for v in values] if factor != 1 else list(values)
+        return NS_PER_S
+    if first < 10**14:
+        return 1_000_000
+    if first < 10**17:
+        return 1_000
+    return 1
 
 
 def off_grid(ctx: RowContext, i: int, *, name: str, value: Decimal, tick: Decimal, symbol: str) -> None:
+    """Raise the off-grid :class:`CandleDataError` for row ``i`` (suggests a tick fine enough)."""
     places = decimal_places(value)
     hint = "0." + "0" * (places - 1) + "1" if places > 0 else "1"
     raise CandleDataError(
@@ -148,44 +198,94 @@ def decimal_units(
         raise CandleDataError(f"{ctx.where(null)}: {name} is missing (null or NaN)")
     dtype = series.dtype
     if dtype.is_integer():
-        raw = series.to_numpy().astype(np.int64)
-        units = raw * (10**places) if places < 18 and int(np.abs(raw).max()) < 10 ** (18 - places) else None
-        values: list[Any] = series.to_list()
-        slow = np.arange(len(values)) if units is None else np.empty(0, dtype=np.int64)
+        units, ok = _integer_units(series, places)
     elif dtype.is_float():
         x = series.to_numpy()
         if not np.isfinite(x).all():
             i = int(np.flatnonzero(~np.isfinite(x))[0])
             raise CandleDataError(f"{ctx.where(i)}: {name} {float(x[i])!r} is not a finite number")
-        scale = 10.0**places
-        scaled = np.rint(x * scale) if exact else np.floor(x * scale)
-        ok = (np.abs(scaled) < _FAST_LIMIT) & (scaled / scale == x) if places <= 22 else np.zeros(len(x), dtype=bool)
-        units = np.where(ok, scaled, 0).astype(np.int64)
-        values = x.tolist()
-        slow = np.flatnonzero(~ok)
+        units, ok = _float_units(x, places, exact=exact)
     elif dtype == pl.String or isinstance(dtype, pl.Decimal):
-        values = series.cast(pl.String).to_list()
-        units = None
-        slow = np.arange(len(values))
+        series = series.cast(pl.String)
+        units, ok = _text_units(series, places, exact=exact)
     else:
         raise CandleDataError(f"{ctx.source}: column {name} has type {dtype}; expected numbers")
+    slow = np.flatnonzero(~ok)
     if slow.size:
-        exact_units: list[int] = [] if units is None else units.tolist()
-        for i in slow.tolist():
-            u = _slow_units(values[i], places=places, name=name, ctx=ctx, i=i, exact=exact, tick=tick, symbol=symbol)
-            if units is None:
-                exact_units.append(u)
-            else:
-                exact_units[i] = u
-        big = any(abs(u) >= 2**62 for u in exact_units)
-        units = np.array(exact_units, dtype=object if big else np.int64)
-    assert units is not None
+        values = series.gather(slow).to_list()
+        exact_units = [
+            _slow_units(v, places=places, name=name, ctx=ctx, i=i, exact=exact, tick=tick, symbol=symbol)
+            for i, v in zip(slow.tolist(), values, strict=True)
+        ]
+        if any(abs(u) >= 2**62 for u in exact_units):
+            units = units.astype(object)
+        units[slow] = exact_units
     bad = np.flatnonzero(units <= 0) if exact else np.flatnonzero(units < 0)
     if bad.size:
         i = int(bad[0])
         what = "must be positive" if exact else "must not be negative"
-        raise CandleDataError(f"{ctx.where(i)}: {name} {values[i]} {what}")
+        raise CandleDataError(f"{ctx.where(i)}: {name} {series[i]} {what}")
     return units
+
+
+def _integer_units(series: Any, places: int) -> tuple[Any, Any]:
+    """Integers times ``10**places`` when every product fits an int64; else all to the slow path."""
+    import numpy as np
+
+    raw = _int64_or_none(series)
+    n = len(series)
+    if raw is not None and places < 18 and int(np.abs(raw).max()) < 10 ** (18 - places):
+        return raw * (10**places), np.ones(n, dtype=bool)
+    return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+
+
+def _float_units(x: Any, places: int, *, exact: bool) -> tuple[Any, Any]:
+    """Units of finite floats where provably exact (module docstring), and the mask of those rows."""
+    import numpy as np
+
+    if places > 22:  # 10**places is no longer an exact double
+        return np.zeros(x.size, dtype=np.int64), np.zeros(x.size, dtype=bool)
+    scale = 10.0**places
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = x * scale
+        if exact or x.dtype != np.float64:  # prices, and float32 volumes: the grid check alone
+            whole = np.rint(scaled) if exact else np.floor(scaled)
+            ok = (np.abs(whole) < _FAST_LIMIT) & (whole / scale == x)
+            return np.where(ok, whole, 0).astype(np.int64), ok
+        whole = np.rint(scaled)
+        on_grid = (np.abs(whole) < _FAST_LIMIT) & (whole / scale == x)
+        floor = np.floor(scaled)
+        frac = scaled - floor
+        safe = (np.abs(scaled) < _FLOOR_LIMIT) & (frac > _FLOOR_MARGIN) & (frac < 1.0 - _FLOOR_MARGIN)
+    units = np.where(on_grid, whole, np.where(safe, floor, 0)).astype(np.int64)
+    return units, on_grid | safe
+
+
+def _text_units(text: Any, places: int, *, exact: bool) -> tuple[Any, Any]:
+    """Units of plain decimal strings (module docstring), and the mask of the rows converted."""
+    import numpy as np
+    import polars as pl
+
+    n = len(text)
+    if places >= _TEXT_DIGITS:
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    parts = text.str.split_exact(".", 1).struct.unnest()
+    whole, fraction = parts.get_column("field_0"), parts.get_column("field_1").fill_null("")
+    plain = text.str.contains(_PLAIN_DECIMAL) & (whole.str.len_bytes() <= _TEXT_DIGITS - places)
+    kept = fraction.str.slice(0, places)
+    rest = fraction.str.slice(places)
+    if exact:
+        plain = plain & rest.str.contains(r"^0*$")
+    plain = plain.fill_null(False)
+    frame = pl.DataFrame({"w": whole, "k": kept.str.pad_end(places, "0"), "ok": plain})
+    frame = frame.with_columns(
+        pl.when("ok").then(pl.col("w")).otherwise(pl.lit("0")).cast(pl.Int64).alias("w"),
+        pl.when("ok").then(pl.col("k")).otherwise(pl.lit("0")).cast(pl.Int64).alias("k")
+        if places
+        else pl.lit(0, dtype=pl.Int64).alias("k"),
+    )
+    units = frame.get_column("w").to_numpy() * (10**places) + frame.get_column("k").to_numpy()
+    return units.astype(np.int64, copy=False), plain.to_numpy().astype(bool, copy=False)
 
 
 def _slow_units(

@@ -33,7 +33,7 @@ from jtrader.backtest._convert import RowContext, decimal_units, format_ts, off_
 from jtrader.errors import CandleDataError
 from jtrader.model import NS_PER_S, Bar, Instrument
 
-__all__ = ["CandleSeries", "format_ts", "load_candles"]
+__all__ = ["CandleSeries", "format_ts", "load_candles", "read_candle_columns"]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,14 @@ class CandleSeries:
 # -- reading files ---------------------------------------------------------------------------
 def load_candles(path: str | Path, instrument: Instrument) -> CandleSeries:
     """Read and validate a candle file (see the module docstring). Raises :class:`CandleDataError`."""
+    return _build(read_candle_columns(path), instrument, str(path))
+
+
+def read_candle_columns(path: str | Path) -> dict[str, Any]:
+    """The raw columns of a candle file: polars Series keyed ``ts, open, high, low, close, volume``.
+
+    Nothing is converted or validated beyond picking the columns (see :func:`load_candles`).
+    """
     path = Path(path)
     if not path.is_file():
         raise CandleDataError(f"{path}: no such candle file")
@@ -104,7 +112,7 @@ def load_candles(path: str | Path, instrument: Instrument) -> CandleSeries:
         columns = _read_polars(path, suffix)
     else:
         raise CandleDataError(f"{path}: unknown candle format {suffix!r} (use .csv, .parquet or .json)")
-    return _build(columns, instrument, str(path))
+    return columns
 
 
 def _read_polars(path: Path, suffix: str) -> dict[str, Any]:
@@ -112,7 +120,9 @@ def _read_polars(path: Path, suffix: str) -> dict[str, Any]:
 
     try:
         if suffix == ".csv":
-            frame = pl.read_csv(path, try_parse_dates=True, infer_schema_length=10_000)
+            # dates stay text here: the time column is parsed at ns precision by ``times`` (polars'
+            # try_parse_dates would truncate to us and costs more)
+            frame = pl.read_csv(path, infer_schema_length=10_000)
         else:
             frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -177,9 +187,8 @@ def _build(columns: dict[str, Any], instrument: Instrument, source: str) -> Cand
     if n < 2:
         raise CandleDataError(f"{source}: {n} candle(s); a backtest needs at least 2 to know the bar interval")
     ctx = RowContext(source)
-    starts = times(columns["ts"], ctx)
-    ctx.starts = starts
-    ts = np.asarray(starts, dtype=np.int64)
+    ts = times(columns["ts"], ctx)
+    ctx.starts = ts
     step = np.diff(ts)
     bad = np.flatnonzero(step <= 0)
     if bad.size:
@@ -239,7 +248,7 @@ def _build(columns: dict[str, Any], instrument: Instrument, source: str) -> Cand
         )
     return CandleSeries(
         instrument=instrument,
-        start=starts,
+        start=ts.tolist(),
         open=o.tolist(),
         high=h.tolist(),
         low=low.tolist(),

@@ -21,7 +21,7 @@ from jtrader.cmdkit import Job
 from jtrader.errors import ConfigError, DataError, InstrumentError, ValueFormatError
 from jtrader.model import Bar, Instrument, to_atoms
 
-__all__ = ["KNOWN_QUOTES", "make_instrument", "run"]
+__all__ = ["KNOWN_QUOTES", "make_instrument", "parse_cash", "parse_fee_bps", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -112,3 +112,8 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
     else:
         sys.stdout.write(human_summary(summary) + "\n")
     return job.exit_code()
+
+
+#: the same argument rules for the commands that run backtests (``jtrader sweep``)
+parse_cash = _cash
+parse_fee_bps = _fee_bps

@@ -162,41 +162,14 @@ def human_summary(summary: dict[str, Any]) -> str:
 
 
 def write_outputs(result: BacktestResult, summary: dict[str, Any], out: OutputDir) -> OutputDir:
-    """Write ``summary.json`` (no timings), ``trades.parquet`` (one row per fill), ``equity.parquet`` (per bar)."""
-    import polars as pl
+    """Write ``summary.json`` (no timings), ``trades.parquet`` (one row per fill), ``equity.parquet`` (per bar).
+
+    The tables are built from integer columns with exact decimal kernels (:mod:`jtrader.backtest.tables`).
+    """
+    from jtrader.backtest.tables import write_tables
 
     out.write_json("summary.json", file_summary(summary))
-    inst = result.instrument
-    fills = result.fills
-    price_type = pl.Decimal(38, inst.price_precision)
-    size_type = pl.Decimal(38, inst.size_precision)
-    money_type = pl.Decimal(38, 18)
-    trades = pl.DataFrame(
-        {
-            "ts": pl.Series([f.ts for f in fills], dtype=pl.Int64).cast(pl.Datetime("ns", "UTC")),
-            "order_id": pl.Series([f.order_id for f in fills], dtype=pl.String),
-            "side": pl.Series([f.side.value for f in fills], dtype=pl.String),
-            "price": pl.Series([Decimal(inst.ticks_to_price(f.price)) for f in fills], dtype=price_type),
-            "size": pl.Series([Decimal(inst.lots_to_size(f.size)) for f in fills], dtype=size_type),
-            "notional": pl.Series(
-                [Decimal(format_atoms(inst.notional_atoms(f.price, f.size))) for f in fills], dtype=money_type
-            ),
-            "fee": pl.Series([Decimal(format_atoms(f.fee)) for f in fills], dtype=money_type),
-            "fee_currency": pl.Series([f.fee_currency for f in fills], dtype=pl.String),
-            "liquidity": pl.Series([f.liquidity.value for f in fills], dtype=pl.String),
-            "price_ticks": pl.Series([f.price for f in fills], dtype=pl.Int64),
-            "size_lots": pl.Series([f.size for f in fills], dtype=pl.Int64),
-        }
-    )
-    trades.write_parquet(out.file("trades.parquet"))
-    series = result.series
-    n = len(result.equity)
-    equity = pl.DataFrame(
-        {
-            "ts": pl.Series([series.bar_ts(i) for i in range(n)], dtype=pl.Int64).cast(pl.Datetime("ns", "UTC")),
-            "close": pl.Series([Decimal(inst.ticks_to_price(c)) for c in series.close[:n]], dtype=price_type),
-            "equity": pl.Series([Decimal(format_atoms(e)) for e in result.equity], dtype=money_type),
-        }
-    )
-    equity.write_parquet(out.file("equity.parquet"))
+    out.file("trades.parquet")
+    out.file("equity.parquet")
+    write_tables(result, out.path)
     return out

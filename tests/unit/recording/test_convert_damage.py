@@ -90,7 +90,9 @@ GENERATE_FOREVER = [sys.executable, "-m", "jtrader.cli", "generate", "--venue", 
 
 def test_an_interrupted_generate_leaves_a_file_that_reads_as_truncated(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [*GENERATE_FOREVER, "--out", str(tmp_path / "interrupted.jtrec")], stderr=subprocess.PIPE, stdout=subprocess.PIPE
+        [*GENERATE_FOREVER, "--out", str(tmp_path / "interrupted.jtrec")],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     out = tmp_path / "interrupted.jtrec.partial"  # generate renames the file only when it is complete
     try:
