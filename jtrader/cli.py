@@ -280,9 +280,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         check_outputs(subparser, args)
         runner = _runner(command)
-        with stop_on_signals(job.stop):
-            code = int((runner(args, job) if _takes_job(runner) else runner(args)) or 0)
-            if code in (0, EXIT_INTERRUPTED):
+        if _takes_job(runner):  # it stops at its job's item boundaries: a signal only sets the flag
+            with stop_on_signals(job.stop):
+                code = int(runner(args, job) or 0)
+                if code in (0, EXIT_INTERRUPTED):
+                    finish_outputs(subparser, args, job, GLOBAL_DESTS, _write_report)
+        else:  # it handles SIGINT itself (KeyboardInterrupt, or its event loop's handlers)
+            code = int(runner(args) or 0)
+            if code == 0:
                 finish_outputs(subparser, args, job, GLOBAL_DESTS, _write_report)
     except JTraderError as exc:
         print(f"jtrader {command}: error: {exc}", file=sys.stderr)

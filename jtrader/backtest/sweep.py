@@ -30,6 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from jtrader.backtest.candles import CandleSeries
 from jtrader.backtest.grid import Grid
 from jtrader.errors import ConfigError, JTraderError
@@ -102,10 +104,18 @@ class SweepResult:
         return sum(1 for row in self.rows if row["error"] is not None)
 
     def frame(self) -> Any:
-        """The rows as a polars DataFrame (parameters first, ``error`` last)."""
+        """The rows as a polars DataFrame (parameters first, ``error`` last; dicts and lists as JSON text)."""
         import polars as pl
 
-        return pl.DataFrame(self.rows, schema=self.columns, infer_schema_length=None, orient="row")
+        # nested values (counts by reason, display places, triggers) become JSON text: one typed column each
+        rows = [
+            [
+                orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if isinstance(value, dict | list) else value
+                for value in (row[name] for name in self.columns)
+            ]
+            for row in self.rows
+        ]
+        return pl.DataFrame(rows, schema=self.columns, infer_schema_length=None, orient="row")
 
 
 # -- one point -------------------------------------------------------------------------------------
@@ -312,9 +322,12 @@ def _assemble(
     others = [name for name in cls.params if name not in grid.names]
     param_names = [*grid.names, *others]
     metric_names = next((list(m) for m in done if "error" not in m), [])
-    clash = sorted(set(param_names) & {*metric_names, "error"})
+    taken = {*metric_names, "error"}
+    clash = sorted(set(grid.names) & taken)
     if clash:
-        raise ConfigError(f"strategy parameter(s) {', '.join(clash)} clash with the sweep's metric columns")
+        raise ConfigError(f"grid parameter(s) {', '.join(clash)} clash with the sweep's metric columns")
+    # a fixed parameter named like a metric (sma_cross's ``symbol``) gets the column ``param_<name>``
+    columns = {name: f"param_{name}" if name in taken else name for name in param_names}
     results = iter(done)
     rows = []
     for i, point in enumerate(points):
@@ -322,9 +335,9 @@ def _assemble(
         row: dict[str, Any] = {}
         for name in param_names:
             value = point[name] if name in point else fixed[name]
-            row[name] = str(value) if isinstance(value, Decimal) else value
+            row[columns[name]] = str(value) if isinstance(value, Decimal) else value
         for name in metric_names:
             row[name] = metrics.get(name)
         row["error"] = metrics.get("error")
         rows.append(row)
-    return SweepResult(grid, [*param_names, *metric_names, "error"], rows)
+    return SweepResult(grid, [*columns.values(), *metric_names, "error"], rows)

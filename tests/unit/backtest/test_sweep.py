@@ -38,6 +38,8 @@ def single_backtest_row(point: dict[str, int], fee: str = "10", fill: str = "nex
     summary = summarize(result, "sma_cross", 0.0)
     params = summary.pop("params")
     del summary["elapsed_s"]
+    # a parameter named like a summary key (sma_cross's symbol) has the column param_<name>
+    params = {f"param_{k}" if k in summary else k: v for k, v in params.items()}
     return {**params, **summary, "error": None}
 
 
@@ -94,7 +96,10 @@ class Explodes(Strategy):
 
 def test_a_point_whose_run_raises_becomes_an_error_row() -> None:
     row = evaluate_point(SERIES, CONFIG, {"at": 5}, cls=Explodes)
-    assert row == {"error": "ZeroDivisionError: boom"}
+    assert row["error"].startswith("strategy 'Explodes' raised ZeroDivisionError in on_bar on BTC-USD at ")
+    assert list(row) == ["error"] and row["error"].endswith(
+        ": boom; the run stopped there and its results are incomplete"
+    )
 
 
 def test_the_payload_rebuilds_the_same_candles() -> None:
@@ -115,11 +120,15 @@ def test_parameters_named_like_metric_columns_are_refused(tmp_path: Path) -> Non
     path = tmp_path / "clash.py"
     path.write_text(
         "from jtrader.strategies import SmaCross\n\n"
-        "class Clash(SmaCross):\n    params = {'fast': 5, 'slow': 9, 'sharpe': 1}\n"
+        "class Clash(SmaCross):\n    params = {**SmaCross.params, 'sharpe': 1}\n"
     )
     config = SweepConfig(f"{path}:Clash", to_atoms("100000"))
     with pytest.raises(ConfigError, match=r"parameter\(s\) sharpe clash with the sweep's metric columns"):
         sweep(SERIES, config, parse_grid(["sharpe=1,2"], config.strategy_class()), workers=1)
+    # a parameter that is not swept keeps its value in a column of its own, next to the metric
+    result = sweep(SERIES, config, parse_grid(["fast=4,5"], config.strategy_class()), workers=1)
+    assert "param_sharpe" in result.columns and "sharpe" in result.columns
+    assert [row["param_sharpe"] for row in result.rows] == [1, 1]
 
 
 def test_the_frame_has_one_typed_column_per_parameter_and_metric() -> None:
