@@ -79,11 +79,24 @@ def test_an_interrupted_backtest_prints_the_human_summary_with_the_interruption(
     assert stdout.startswith("sma_cross on BTC-USD: ")
 
 
-def test_a_second_interrupt_aborts_at_once_without_a_summary(long_candles: Path) -> None:
-    run = Running("backtest", long_candles, *PARAMS, "--log-level", "info")
-    run.wait_for("backtest: loading")  # loading a million candles takes about a second
+SLOW_STRATEGY = """
+import time
+from jtrader import Strategy
+
+class Slow(Strategy):
+    def on_bar(self, ctx, bar):
+        time.sleep(0.002)  # a batch of 1024 bars takes about two seconds: the stop waits for its end
+"""
+
+
+def test_a_second_interrupt_aborts_at_once_without_a_summary(long_candles: Path, tmp_path: Path) -> None:
+    strategy = tmp_path / "slow.py"
+    strategy.write_text(SLOW_STRATEGY)
+    run = Running("backtest", long_candles, "--strategy", f"{strategy}:Slow", "--log-level", "info")
+    run.wait_for("loaded; running")
+    time.sleep(1.0)  # inside the slow engine loop (two signals during one C call would count as one)
     run.signal(signal.SIGINT)
-    time.sleep(0.2)
+    time.sleep(0.3)
     run.signal(signal.SIGINT)
     code, stdout, stderr = run.finish()
     assert code == 130

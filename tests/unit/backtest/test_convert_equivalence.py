@@ -118,10 +118,20 @@ def test_decimal_strings_convert_to_the_same_units_or_the_same_error(
 def test_integer_columns_convert_to_the_same_units_or_the_same_error(
     values: list[int], places: int, exact: bool
 ) -> None:
-    dtype = pl.UInt64 if min(values) >= 0 and max(values) >= 2**63 else pl.Int64
-    if dtype is pl.Int64 and max(values) >= 2**63:
-        values = [v % 2**62 for v in values]
-    assert_same_units(pl.Series("close", values, dtype=dtype), places, exact)
+    # unsigned columns above the int64 range are checked against exact arithmetic below: the old
+    # converter wrapped them to negative numbers ("must not be negative"), which was its bug
+    values = [v % 2**62 if v >= 2**63 else v for v in values]
+    assert_same_units(pl.Series("close", values, dtype=pl.Int64), places, exact)
+
+
+@pytest.mark.parametrize("places", [0, 2, 8])
+@pytest.mark.parametrize("exact", [False, True])
+def test_unsigned_columns_above_the_int64_range_convert_exactly(places: int, exact: bool) -> None:
+    values = [2**63, 5, 2**64 - 1]
+    assert outcome(fast, pl.Series("close", values, dtype=pl.UInt64), places, exact) == (
+        "ok",
+        [v * 10**places for v in values],
+    )
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])

@@ -53,7 +53,7 @@ def test_values_are_coerced_to_the_type_of_each_default() -> None:
         (["fast"], r"--grid 'fast' is not NAME=lo:hi:step"),
         (["fast="], r"--grid 'fast=' is not NAME"),
         (["=1:2:1"], r"is not NAME"),
-        (["speed=1:2:1"], r"SmaCross has no parameter 'speed' \(known: fast, slow\)"),
+        (["speed=1:2:1"], r"SmaCross has no parameter 'speed' \(known: fast, slow, symbol\)"),
         (["fast=1:2:1", "fast=3"], r"parameter 'fast' given twice"),
         (["fast=1:2"], r"a range is lo:hi:step, got '1:2'"),
         (["fast=a:2:1"], r"lo, hi and step must be numbers, got 'a:2:1'"),

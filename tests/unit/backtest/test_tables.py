@@ -7,11 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from jtrader.backtest.report import summarize, write_outputs
 from jtrader.backtest.runner import BacktestResult, run_backtest
 from jtrader.backtest.synthetic import random_walk
 from jtrader.backtest.tables import equity_frame, fill_columns, trades_frame, write_tables
-from jtrader.model import Instrument, LiquiditySide, OrderFilled, Side, to_atoms
+from jtrader.model import Instrument, LiquiditySide, OrderFilled, Side, format_atoms, to_atoms
 from jtrader.risk import RiskLimits, RiskManager
 from jtrader.strategies import Breakout, SmaCross
 
@@ -21,10 +20,48 @@ def run(instrument: Instrument, n: int, strategy: object, cash: str = "100000") 
     return run_backtest(series, strategy, cash=to_atoms(cash), fee_bps="7.5", risk=RiskManager(RiskLimits()))  # type: ignore[arg-type]
 
 
+def write_per_value(result: BacktestResult, out: Path) -> None:
+    """The per-value writer ``write_outputs`` used before the vectorized tables: the test oracle."""
+    from decimal import Decimal
+
+    inst = result.instrument
+    fills = result.fills
+    price_type = pl.Decimal(38, inst.price_precision)
+    size_type = pl.Decimal(38, inst.size_precision)
+    money_type = pl.Decimal(38, 18)
+    pl.DataFrame(
+        {
+            "ts": pl.Series([f.ts for f in fills], dtype=pl.Int64).cast(pl.Datetime("ns", "UTC")),
+            "order_id": pl.Series([f.order_id for f in fills], dtype=pl.String),
+            "side": pl.Series([f.side.value for f in fills], dtype=pl.String),
+            "price": pl.Series([Decimal(inst.ticks_to_price(f.price)) for f in fills], dtype=price_type),
+            "size": pl.Series([Decimal(inst.lots_to_size(f.size)) for f in fills], dtype=size_type),
+            "notional": pl.Series(
+                [Decimal(format_atoms(inst.notional_atoms(f.price, f.size))) for f in fills], dtype=money_type
+            ),
+            "fee": pl.Series([Decimal(format_atoms(f.fee)) for f in fills], dtype=money_type),
+            "fee_currency": pl.Series([f.fee_currency for f in fills], dtype=pl.String),
+            "liquidity": pl.Series([f.liquidity.value for f in fills], dtype=pl.String),
+            "price_ticks": pl.Series([f.price for f in fills], dtype=pl.Int64),
+            "size_lots": pl.Series([f.size for f in fills], dtype=pl.Int64),
+        }
+    ).write_parquet(out / "trades.parquet")
+    series = result.series
+    n = len(result.equity)
+    pl.DataFrame(
+        {
+            "ts": pl.Series([series.bar_ts(i) for i in range(n)], dtype=pl.Int64).cast(pl.Datetime("ns", "UTC")),
+            "close": pl.Series([Decimal(inst.ticks_to_price(c)) for c in series.close[:n]], dtype=price_type),
+            "equity": pl.Series([Decimal(format_atoms(e)) for e in result.equity], dtype=money_type),
+        }
+    ).write_parquet(out / "equity.parquet")
+
+
 def assert_same_files(result: BacktestResult, tmp_path: Path) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
     new.mkdir()
-    write_outputs(result, summarize(result, "x", 0.0), old)
+    write_per_value(result, old)
     write_tables(result, new)
     for name in ("trades.parquet", "equity.parquet"):
         assert (new / name).read_bytes() == (old / name).read_bytes(), name
