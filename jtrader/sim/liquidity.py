@@ -1,0 +1,220 @@
+"""What an order can take on one instrument: the L2 book and what is already gone from it.
+
+:class:`Liquidity` owns the instrument's :class:`OrderBook` (fed by depth or quote messages)
+and the **consumption** record: lots per level that the book still displays but that are no
+longer there, because
+
+* our own taker fills took them (rule: two of our orders never take the same displayed size);
+* a **print** traded through them: a print at price ``p`` took every ask below ``p`` and every
+  bid above it (the resting side at ``p`` existed, so nothing better did), and its size from the
+  maker's level at ``p`` (the aggressor's opposite side; for an unknown aggressor, the side the
+  price reaches). Depth that comes every 100 ms (Binance) lags the tape, so without this a market
+  order right after a print would fill at prices the print already took;
+* a **bookTicker** newer than the depth (a higher venue update id) shows a better level gone.
+
+Consumption at a level lasts until a newer depth message names that level (or a snapshot
+replaces the book); a quote-built book is rebuilt, and its consumption cleared, by each quote.
+Prices are ticks, sizes lots.
+"""
+
+from __future__ import annotations
+
+from jtrader.book import BookSide, OrderBook
+from jtrader.model import BookDelta, BookSnapshot, Instrument, Quote, Side
+from jtrader.sim._walk import Walk, plan_walk
+from jtrader.sim.fees import FeeModel
+from jtrader.sim.orders import _Order
+
+__all__ = ["Liquidity", "consume_better"]
+
+BUY, SELL = Side.BUY, Side.SELL
+
+
+def consume_better(side: BookSide, consumed: dict[int, int], bound: int) -> None:
+    """Record every level of ``side`` strictly better than ``bound`` (ticks) as fully consumed.
+
+    Looks tick by tick when the span is shorter than the side (the usual case: a print one or
+    two levels through the touch), else scans the side's levels.
+    """
+    levels, best = side.levels, side.best
+    if best is None:
+        return
+    if side.is_bid:
+        if best <= bound:
+            return
+        if best - bound <= len(levels):
+            for price in range(bound + 1, best + 1):
+                size = levels.get(price)
+                if size:
+                    consumed[price] = size
+            return
+        for price, size in levels.items():
+            if price > bound:
+                consumed[price] = size
+        return
+    if best >= bound:
+        return
+    if bound - best <= len(levels):
+        for price in range(best, bound):
+            size = levels.get(price)
+            if size:
+                consumed[price] = size
+        return
+    for price, size in levels.items():
+        if price < bound:
+            consumed[price] = size
+
+
+class Liquidity:
+    """The book of one instrument and the consumption record over it (see the module docstring)."""
+
+    __slots__ = (
+        "book",
+        "consumed_ask",
+        "consumed_bid",
+        "depth_id",
+        "dropped_deltas",
+        "from_quotes",
+        "l2",
+        "resyncing",
+        "ticker",
+    )
+
+    def __init__(self, symbol: str) -> None:
+        self.book = OrderBook(symbol)
+        #: the book has been fed (depth or quotes)
+        self.l2 = False
+        #: the book was built from Quote messages (top of book only)
+        self.from_quotes = False
+        #: BookResync seen: the book is empty and deltas are ignored until a snapshot
+        self.resyncing = False
+        #: venue update id of the last depth message (Binance ``u``), 0 when unknown
+        self.depth_id = 0
+        #: the last quote newer than the depth: re-trims after an older depth message
+        self.ticker: Quote | None = None
+        #: lots per level displayed but gone (price ticks -> lots)
+        self.consumed_bid: dict[int, int] = {}
+        self.consumed_ask: dict[int, int] = {}
+        #: deltas dropped while the book awaited its resync snapshot
+        self.dropped_deltas = 0
+
+    # -- depth ------------------------------------------------------------------------------
+    def on_delta(self, msg: BookDelta) -> bool:
+        """Apply a depth delta; it ends the consumption of the levels it names. False when dropped (resyncing)."""
+        if self.resyncing:
+            self.dropped_deltas += 1
+            return False
+        self.book.apply_delta(msg.bids, msg.asks)
+        self.l2 = True
+        if self.from_quotes:
+            self.from_quotes = False
+        self.depth_id = msg.update_id
+        if self.consumed_bid:
+            consumed = self.consumed_bid
+            for price, _ in msg.bids:
+                consumed.pop(price, None)
+        if self.consumed_ask:
+            consumed = self.consumed_ask
+            for price, _ in msg.asks:
+                consumed.pop(price, None)
+        if self.ticker is not None:
+            self._after_depth(msg.update_id)
+        return True
+
+    def on_snapshot(self, msg: BookSnapshot) -> None:
+        """Replace the book: ends a resync and all consumption."""
+        self.book.apply(msg)
+        self.l2 = True
+        self.from_quotes = False
+        self.resyncing = False
+        self.depth_id = msg.update_id
+        self.consumed_bid.clear()
+        self.consumed_ask.clear()
+        if self.ticker is not None:
+            self._after_depth(msg.update_id)
+
+    def _after_depth(self, update_id: int) -> None:
+        ticker = self.ticker
+        assert ticker is not None
+        if update_id >= ticker.update_id:
+            self.ticker = None  # the depth caught up with the quote
+        else:
+            self.trim(ticker)  # an older depth message: what the newer quote showed gone stays gone
+
+    def resync(self) -> None:
+        """The book is wrong until the next snapshot: empty it so nothing fills against it."""
+        self.book.clear()
+        self.resyncing = True
+        self.consumed_bid.clear()
+        self.consumed_ask.clear()
+        self.ticker = None
+        self.depth_id = 0
+
+    # -- quotes -----------------------------------------------------------------------------
+    def on_quote(self, msg: Quote) -> None:
+        """A one-level book from a quote, for an instrument without depth data."""
+        self.book.apply_snapshot(((msg.bid, msg.bid_size),), ((msg.ask, msg.ask_size),))
+        self.l2 = self.from_quotes = True
+        self.consumed_bid.clear()
+        self.consumed_ask.clear()
+
+    def newer_quote(self, msg: Quote) -> None:
+        """A quote with a higher venue update id than the depth (Binance bookTicker): remember it, trim."""
+        self.ticker = msg
+        book = self.book
+        ask, bid = book.asks.best, book.bids.best
+        if (ask is not None and ask < msg.ask) or (bid is not None and bid > msg.bid):
+            self.trim(msg)
+
+    def trim(self, msg: Quote) -> None:
+        """Levels better than the quote's bid and ask are gone."""
+        consume_better(self.book.asks, self.consumed_ask, msg.ask)
+        consume_better(self.book.bids, self.consumed_bid, msg.bid)
+
+    # -- prints -----------------------------------------------------------------------------
+    def on_print(self, price: int, size: int, aggressor: Side | None) -> None:
+        """A print at ``price`` of ``size`` lots consumes what it traded through (module docstring)."""
+        book = self.book
+        asks, bids = book.asks, book.bids
+        ask, bid = asks.best, bids.best
+        if ask is not None and ask < price:
+            consume_better(asks, self.consumed_ask, price)
+        if bid is not None and bid > price:
+            consume_better(bids, self.consumed_bid, price)
+        if aggressor is BUY or (aggressor is None and ask is not None and price >= ask):
+            level, consumed = asks.levels.get(price), self.consumed_ask
+        elif aggressor is SELL or (aggressor is None and bid is not None and price <= bid):
+            level, consumed = bids.levels.get(price), self.consumed_bid
+        else:
+            return
+        if level:
+            taken = consumed.get(price, 0) + size
+            consumed[price] = taken if taken < level else level
+
+    # -- taking -----------------------------------------------------------------------------
+    def available(self, side: Side, price: int) -> int:
+        """Lots displayed at ``price`` on the book side a taker of ``side`` takes from, net of consumption."""
+        if side is BUY:
+            return self.book.asks.levels.get(price, 0) - self.consumed_ask.get(price, 0)
+        return self.book.bids.levels.get(price, 0) - self.consumed_bid.get(price, 0)
+
+    def walk(  # noqa: PLR0917
+        self,
+        side: Side,
+        own: list[_Order],
+        limit: int | None,
+        lots: int | None,
+        budget: int | None,
+        inst: Instrument,
+        fees: FeeModel,
+        stp: str,
+    ) -> Walk:
+        """Plan a taker walk of ``side`` (see :func:`jtrader.sim._walk.plan_walk`); changes nothing."""
+        if side is BUY:
+            return plan_walk(self.book.asks, self.consumed_ask, own, True, limit, lots, budget, inst, fees, stp)
+        return plan_walk(self.book.bids, self.consumed_bid, own, False, limit, lots, budget, inst, fees, stp)
+
+    def take(self, side: Side, price: int, lots: int) -> None:
+        """Our taker of ``side`` took ``lots`` at ``price``: gone until the level updates."""
+        consumed = self.consumed_ask if side is BUY else self.consumed_bid
+        consumed[price] = consumed.get(price, 0) + lots
