@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING
 from jtrader.errors import ConfigError
 from jtrader.model import Bar, LiquiditySide, OrderType, RejectReason, Side, SubmitOrder
 from jtrader.model import TimeInForce as Tif
-from jtrader.sim._ledger import TRIGGERED, Rejection
 from jtrader.sim._validate import check_market_notional
-from jtrader.sim.orders import _Order
+from jtrader.sim.ledger import TRIGGERED, Rejection
+from jtrader.sim.orders import WorkingOrder
 
 if TYPE_CHECKING:
     from jtrader.sim.matcher import Matcher
@@ -150,7 +150,7 @@ class BarMatcher:
             m.waiting[order.order_id] = order
         return None
 
-    def _carry(self, order: _Order, t: int) -> None:
+    def _carry(self, order: WorkingOrder, t: int) -> None:
         """A market or stop-market remainder the volume cap left: GTC waits for the next bar's open, IOC/FOK expire."""
         if order.open:
             if order.tif is Tif.GTC:
@@ -158,7 +158,7 @@ class BarMatcher:
             else:
                 self._m.expire(order, t, "IOC remainder")
 
-    def _rest_or_expire(self, order: _Order, t: int) -> None:
+    def _rest_or_expire(self, order: WorkingOrder, t: int) -> None:
         if order.open:
             if order.tif is Tif.GTC:
                 self._m.rest(order)
@@ -203,7 +203,7 @@ class BarMatcher:
                 elif high >= limit:
                     self.fill(order, op if op > limit else limit, MAKER, t, bar)
 
-    def _stop(self, order: _Order, bar: Bar, t: int, fresh: set[str]) -> None:
+    def _stop(self, order: WorkingOrder, bar: Bar, t: int, fresh: set[str]) -> None:
         m = self._m
         stop = order.stop_price
         assert stop is not None
@@ -237,7 +237,7 @@ class BarMatcher:
             m.rest(order)
             fresh.add(order.order_id)
 
-    def _size_by_quote(self, order: _Order, price: int, t: int) -> None:
+    def _size_by_quote(self, order: WorkingOrder, price: int, t: int) -> None:
         """Size a MARKET BUY by ``quote_size`` at the open: the lots its budget (fees included) buys."""
         m = self._m
         inst, ledger = m.inst, m.ledger
@@ -249,7 +249,7 @@ class BarMatcher:
             return
         order.size = lots
 
-    def fill(self, order: _Order, price: int, liquidity: LiquiditySide, t: int, bar: Bar) -> None:
+    def fill(self, order: WorkingOrder, price: int, liquidity: LiquiditySide, t: int, bar: Bar) -> None:
         """Fill what is left of ``order`` at ``price`` against ``bar``: within the volume cap, clipped
         to the balance (a shortfall ends the order). A remainder the cap leaves stays open."""
         m = self._m

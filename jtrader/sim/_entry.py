@@ -15,8 +15,8 @@ import heapq
 from typing import Any
 
 from jtrader.model import CancelAll, CancelOrder, CancelRejected, RejectReason, ReplaceOrder, SubmitOrder
-from jtrader.sim._ledger import Ledger
 from jtrader.sim._validate import check_fields, check_minimums, check_rules, reduce_only_size
+from jtrader.sim.ledger import Ledger
 from jtrader.sim.matcher import Matcher
 
 __all__ = ["OrderEntry"]

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from jtrader.book import BookSide
 from jtrader.model import Instrument, LiquiditySide
 from jtrader.sim.fees import FeeModel
-from jtrader.sim.orders import _Order
+from jtrader.sim.orders import WorkingOrder
 
 __all__ = ["DECREMENT", "EXPIRE_MAKER", "SELF_TRADE", "TAKE", "Walk", "plan_walk", "walk_cost"]
 
@@ -37,7 +37,7 @@ TAKE, SELF_TRADE, EXPIRE_MAKER, DECREMENT = 0, 1, 2, 3
 _TAKER = LiquiditySide.TAKER
 _EXPIRE_MAKER_MODES = ("EXPIRE_MAKER", "EXPIRE_BOTH")
 #: a step: (kind, price in ticks, lots, our resting order met or None)
-Step = tuple[int, int, int, "_Order | None"]
+Step = tuple[int, int, int, "WorkingOrder | None"]
 
 
 class Walk(NamedTuple):
@@ -53,7 +53,7 @@ class Walk(NamedTuple):
 def plan_walk(  # noqa: PLR0917 - one walk, every limit it obeys
     levels: BookSide,
     consumed: dict[int, int],
-    own: list[_Order],
+    own: list[WorkingOrder],
     buy: bool,
     limit: int | None,
     lots: int | None,

@@ -9,7 +9,7 @@ engine produces at exchange time ``t`` is delivered at ``t + response latency``.
 in the same order give the same events, byte for byte.
 
 Shape (composition): the exchange keeps the command queue, the latency model, the
-:class:`~jtrader.sim._ledger.Outbox` of events and the :class:`~jtrader.sim._ledger.Ledger`
+:class:`~jtrader.sim.ledger.Outbox` of events and the :class:`~jtrader.sim.ledger.Ledger`
 (account, fees, open orders), and owns one :class:`~jtrader.sim.matcher.Matcher` per
 instrument (book, resting orders, stops, waiting orders, consumption). Every fill assumption
 is listed in ``docs/fills.md``; the code that makes it says so in its docstring.
@@ -43,10 +43,10 @@ from jtrader.model import (
 )
 from jtrader.model.timestamps import MAX_TS_NS, MIN_TS_NS
 from jtrader.sim._entry import OrderEntry
-from jtrader.sim._ledger import Ledger, Outbox
 from jtrader.sim.account import Balance
 from jtrader.sim.fees import FeeModel
 from jtrader.sim.latency import ConstantLatency, LatencyModel
+from jtrader.sim.ledger import Ledger, Outbox
 from jtrader.sim.matcher import Matcher, build_matchers
 from jtrader.sim.orders import OpenOrder
 from jtrader.sim.queue import QueueModel, RiskAverseQueue
@@ -282,12 +282,12 @@ class SimulatedExchange:
             self.ignored_messages += 1
         elif kind is BookDelta:
             if matcher.liq.on_delta(msg) and (  # type: ignore[arg-type]
-                matcher.resting or matcher.waiting or (matcher.stops and matcher.book_stops)
+                matcher.resting or (matcher.stops and matcher.book_stops)
             ):
                 matcher.after_book(ts)
         else:
             matcher.liq.on_snapshot(msg)  # type: ignore[arg-type]
-            if matcher.resting or matcher.waiting or (matcher.stops and matcher.book_stops):
+            if matcher.resting or (matcher.stops and matcher.book_stops):
                 matcher.after_book(ts)
         events = self._events
         if events and events[0].ts <= ts:
@@ -319,7 +319,7 @@ class SimulatedExchange:
             liq = matcher.liq
             if not liq.l2 or liq.from_quotes:
                 liq.on_quote(msg)
-                if matcher.resting or matcher.waiting or (matcher.stops and matcher.book_stops):
+                if matcher.resting or (matcher.stops and matcher.book_stops):
                     matcher.after_book(ts)
             elif msg.update_id > liq.depth_id > 0:  # liq.newer_quote(msg), its cheap test inlined
                 liq.ticker = msg

@@ -19,11 +19,13 @@ Prices are ticks, sizes lots.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from jtrader.book import BookSide, OrderBook
 from jtrader.model import BookDelta, BookSnapshot, Instrument, Quote, Side
 from jtrader.sim._walk import Walk, plan_walk
 from jtrader.sim.fees import FeeModel
-from jtrader.sim.orders import _Order
+from jtrader.sim.orders import WorkingOrder
 
 __all__ = ["Liquidity", "consume_better"]
 
@@ -69,6 +71,7 @@ class Liquidity:
     """The book of one instrument and the consumption record over it (see the module docstring)."""
 
     __slots__ = (
+        "_on_start",
         "book",
         "consumed_ask",
         "consumed_bid",
@@ -80,7 +83,9 @@ class Liquidity:
         "ticker",
     )
 
-    def __init__(self, symbol: str) -> None:
+    def __init__(self, symbol: str, on_start: Callable[[int], None] | None = None) -> None:
+        #: called with the message's ts when the book is first fed (the instrument stops using bars)
+        self._on_start = on_start
         self.book = OrderBook(symbol)
         #: the book has been fed (depth or quotes)
         self.l2 = False
@@ -105,7 +110,8 @@ class Liquidity:
             self.dropped_deltas += 1
             return False
         self.book.apply_delta(msg.bids, msg.asks)
-        self.l2 = True
+        if not self.l2:
+            self._start(msg.ts)
         if self.from_quotes:
             self.from_quotes = False
         self.depth_id = msg.update_id
@@ -124,7 +130,8 @@ class Liquidity:
     def on_snapshot(self, msg: BookSnapshot) -> None:
         """Replace the book: ends a resync and all consumption."""
         self.book.apply(msg)
-        self.l2 = True
+        if not self.l2:
+            self._start(msg.ts)
         self.from_quotes = False
         self.resyncing = False
         self.depth_id = msg.update_id
@@ -132,6 +139,11 @@ class Liquidity:
         self.consumed_ask.clear()
         if self.ticker is not None:
             self._after_depth(msg.update_id)
+
+    def _start(self, t: int) -> None:
+        self.l2 = True
+        if self._on_start is not None:
+            self._on_start(t)
 
     def _after_depth(self, update_id: int) -> None:
         ticker = self.ticker
@@ -154,7 +166,9 @@ class Liquidity:
     def on_quote(self, msg: Quote) -> None:
         """A one-level book from a quote, for an instrument without depth data."""
         self.book.apply_snapshot(((msg.bid, msg.bid_size),), ((msg.ask, msg.ask_size),))
-        self.l2 = self.from_quotes = True
+        if not self.l2:
+            self._start(msg.ts)
+        self.from_quotes = True
         self.consumed_bid.clear()
         self.consumed_ask.clear()
 
@@ -201,7 +215,7 @@ class Liquidity:
     def walk(  # noqa: PLR0917
         self,
         side: Side,
-        own: list[_Order],
+        own: list[WorkingOrder],
         limit: int | None,
         lots: int | None,
         budget: int | None,

@@ -1,11 +1,11 @@
 """The matching engine of one instrument: our orders on it, how they arrive, trigger, fill and end.
 
 A :class:`Matcher` owns, for one instrument, the :class:`~jtrader.sim.liquidity.Liquidity`
-(the book and what is consumed from it), our :class:`~jtrader.sim._resting.RestingOrders`,
+(the book and what is consumed from it), our :class:`~jtrader.sim.resting.RestingOrders`,
 our stops waiting for their trigger, our orders waiting for the next bar, and the
 :class:`~jtrader.sim._bars.BarMatcher` that fills on candles while the instrument has no book.
 Money, fees and open orders by id belong to the exchange's shared
-:class:`~jtrader.sim._ledger.Ledger`. Every rule is in ``docs/fills.md``.
+:class:`~jtrader.sim.ledger.Ledger`. Every rule is in ``docs/fills.md``.
 
 An order that takes liquidity (market, crossing limit, triggered stop) walks the opposite side
 best price first, meeting displayed levels and our own resting orders (self-trade prevention:
@@ -24,13 +24,13 @@ from jtrader.model import Instrument, LiquiditySide, OrderType, RejectReason, Si
 from jtrader.model import TimeInForce as Tif
 from jtrader.model.rules import STP_MODES
 from jtrader.sim._bars import BAR_FILL_MODES, BarMatcher, parse_volume_cap
-from jtrader.sim._ledger import CANCELED, EXPIRED, TRIGGERED, Ledger, Rejection
-from jtrader.sim._resting import RestingOrders
 from jtrader.sim._validate import check_market_notional
 from jtrader.sim._walk import DECREMENT, EXPIRE_MAKER, SELF_TRADE, TAKE, Walk, walk_cost
+from jtrader.sim.ledger import CANCELED, EXPIRED, TRIGGERED, Ledger, Rejection
 from jtrader.sim.liquidity import Liquidity
-from jtrader.sim.orders import _Order
+from jtrader.sim.orders import WorkingOrder
 from jtrader.sim.queue import QueueModel
+from jtrader.sim.resting import RestingOrders
 
 __all__ = ["STOP_TRIGGERS", "Matcher", "build_matchers"]
 
@@ -83,7 +83,7 @@ class Matcher:
         self.stp = stp
         #: stops also trigger on the best bid/ask (``stop_trigger="book"``), not only on prints
         self.book_stops = stop_trigger == "book"
-        self.liq = Liquidity(inst.symbol)
+        self.liq = Liquidity(inst.symbol, self._book_started)
         #: the instrument's book (``liq.book``)
         self.book = self.liq.book
         #: last trade price (ticks); on an instrument without a book, the last bar's close
@@ -94,18 +94,23 @@ class Matcher:
         #: resting limit orders (triggered stop-limits included), in acceptance order
         self.resting = self.resting_orders.orders
         #: stop orders waiting for their trigger
-        self.stops: dict[str, _Order] = {}
+        self.stops: dict[str, WorkingOrder] = {}
         #: candle mode, ``bar_fill="next_open"``: orders that execute at the next bar's open
-        self.waiting: dict[str, _Order] = {}
+        self.waiting: dict[str, WorkingOrder] = {}
         self.bars = BarMatcher(self, close_fill, volume_cap)
 
     # -- the market moved (the exchange applied the message to ``liq`` first) ---------------
+    def _book_started(self, t: int) -> None:
+        """The instrument got a book: bars are ignored from now on, so forget their price, and
+        orders waiting for the next bar's open can never fill: they expire."""
+        if self.last_bar is not None:
+            self.last_bar = None
+            self.last_price = None
+        for order in list(self.waiting.values()):
+            self.expire(order, t, "no bars on an instrument with a book")
+
     def after_book(self, t: int) -> None:
-        """The book changed: orders waiting for a bar end (there are no bars once a book exists);
-        resting orders fill if crossed; stops trigger if they follow the book."""
-        if self.waiting:
-            for order in list(self.waiting.values()):
-                self.expire(order, t, "no bars on an instrument with a book")
+        """The book changed: resting orders fill if crossed; stops trigger if they follow the book."""
         if self.resting:
             self.resting_orders.on_book(t)
         if self.stops and self.book_stops:
@@ -130,10 +135,12 @@ class Matcher:
             return self._arrive_limit(cmd, size, t)
         return self._arrive_stop(cmd, size, t)
 
-    def _own(self, side: Side, limit: int | None) -> list[_Order]:
+    def _own(self, side: Side, limit: int | None) -> list[WorkingOrder]:
         return self.resting_orders.opposite(side, limit) if self.resting else []
 
-    def _walk(self, side: Side, own: list[_Order], limit: int | None, lots: int | None, budget: int | None) -> Walk:
+    def _walk(
+        self, side: Side, own: list[WorkingOrder], limit: int | None, lots: int | None, budget: int | None
+    ) -> Walk:
         return self.liq.walk(side, own, limit, lots, budget, self.inst, self.ledger.fees, self.stp)
 
     def _arrive_market(self, cmd: SubmitOrder, size: int, t: int) -> Rejection | None:
@@ -235,11 +242,11 @@ class Matcher:
         self.stops[order.order_id] = order
         return None
 
-    def rest(self, order: _Order) -> None:
+    def rest(self, order: WorkingOrder) -> None:
         """Put ``order`` on the book, behind the displayed size at its price."""
         self.resting_orders.add(order)
 
-    def _execute(self, order: _Order, walk: Walk, t: int) -> None:
+    def _execute(self, order: WorkingOrder, walk: Walk, t: int) -> None:
         """Carry out a planned taker walk: fills at each level's price (recorded as consumed) and
         the self-trade steps; a taker that self-trade prevention stops expires."""
         liq, side = self.liq, order.side
@@ -273,7 +280,7 @@ class Matcher:
         return f"self-trade prevention {self.stp}: EXPIRED_IN_MATCH"
 
     # -- order ends and fills ---------------------------------------------------------------
-    def close(self, order: _Order) -> None:
+    def close(self, order: WorkingOrder) -> None:
         """Remove ``order`` from every open structure and release what it still locks."""
         order_id = order.order_id
         if self.resting:
@@ -284,21 +291,21 @@ class Matcher:
             self.waiting.pop(order_id, None)
         self.ledger.release(order)
 
-    def cancel(self, order: _Order, t: int, reason: str) -> None:
+    def cancel(self, order: WorkingOrder, t: int, reason: str) -> None:
         """End ``order`` with ``OrderCanceled(reason)`` produced at ``t``."""
         self.close(order)
         self.ledger.out.emit(t, CANCELED, order.order_id, order.symbol, reason)
 
-    def expire(self, order: _Order, t: int, reason: str) -> None:
+    def expire(self, order: WorkingOrder, t: int, reason: str) -> None:
         """End ``order`` with ``OrderExpired(reason)`` produced at ``t``."""
         self.close(order)
         self.ledger.out.emit(t, EXPIRED, order.order_id, order.symbol, reason)
 
-    def cut(self, order: _Order, t: int) -> None:
+    def cut(self, order: WorkingOrder, t: int) -> None:
         """End an order whose next fill the account cannot pay (or, reduce-only, cannot deliver)."""
         self.cancel(order, t, "reduce_only: holdings exhausted" if order.reduce_only else "insufficient balance")
 
-    def fill(self, order: _Order, price: int, lots: int, liquidity: LiquiditySide, t: int) -> None:
+    def fill(self, order: WorkingOrder, price: int, lots: int, liquidity: LiquiditySide, t: int) -> None:
         """Record one fill (the ledger moves the money); close the order when done; sweep reduce-only sells."""
         ledger = self.ledger
         ledger.fill(self.inst, order, price, lots, liquidity, t)
@@ -307,7 +314,7 @@ class Matcher:
         if order.side is SELL and ledger.reduce_only_open:
             ledger.sweep_reduce_only(self.inst.base, t)
 
-    def _fill_resting(self, order: _Order, want: int, t: int) -> int:
+    def _fill_resting(self, order: WorkingOrder, want: int, t: int) -> int:
         """Maker fill of up to ``want`` lots at the order's price; clips to the balance and ends the rest."""
         price = order.price
         assert price is not None
@@ -344,7 +351,7 @@ class Matcher:
             if order.open:
                 self._trigger(order, t)
 
-    def _trigger(self, order: _Order, t: int) -> None:
+    def _trigger(self, order: WorkingOrder, t: int) -> None:
         """A stop triggered on the book: STOP walks the book as a market order (remainder expires),
         STOP_LIMIT takes what crosses its limit and rests the rest. Both are takers (STP applies)."""
         del self.stops[order.order_id]

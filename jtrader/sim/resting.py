@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from jtrader.model import Side
 from jtrader.sim.liquidity import Liquidity
-from jtrader.sim.orders import _Order
+from jtrader.sim.orders import WorkingOrder
 from jtrader.sim.queue import QueueModel, RiskAverseQueue
 
 __all__ = ["RestingOrders", "priority"]
@@ -31,10 +31,10 @@ __all__ = ["RestingOrders", "priority"]
 BUY, SELL = Side.BUY, Side.SELL
 
 #: fill up to ``want`` lots of a resting order at its price, produced at ``t``; returns the lots filled
-FillResting = Callable[[_Order, int, int], int]
+FillResting = Callable[[WorkingOrder, int, int], int]
 
 
-def priority(o: _Order) -> tuple[int, int]:
+def priority(o: WorkingOrder) -> tuple[int, int]:
     """Price-time priority of a resting order: best price first (bids high, asks low), then acceptance."""
     return (-o.price if o.side is BUY else o.price, o.seq)  # type: ignore[operator]
 
@@ -54,11 +54,11 @@ class RestingOrders:
         # RiskAverseQueue.on_level is min(ahead, level): inlined for the default model (per order, per update)
         self._on_level = None if type(queue) is RiskAverseQueue else queue.on_level
         self._fill = fill
-        self.orders: dict[str, _Order] = {}
+        self.orders: dict[str, WorkingOrder] = {}
         #: the same orders by side (BUY, SELL): a taker looks only at the side it would meet
-        self._by_side: dict[Side, dict[str, _Order]] = {BUY: {}, SELL: {}}
+        self._by_side: dict[Side, dict[str, WorkingOrder]] = {BUY: {}, SELL: {}}
 
-    def add(self, order: _Order) -> None:
+    def add(self, order: WorkingOrder) -> None:
         """Put ``order`` on the book: the queue model places it behind the displayed size at its price."""
         assert order.price is not None
         order.ahead = self.queue.on_join(self._liq.book.side(order.side).size_at(order.price))
@@ -66,13 +66,13 @@ class RestingOrders:
         self.orders[order.order_id] = order
         self._by_side[order.side][order.order_id] = order
 
-    def remove(self, order: _Order) -> None:
+    def remove(self, order: WorkingOrder) -> None:
         """``order`` left the book (filled, canceled, expired)."""
         order_id = order.order_id
         if self.orders.pop(order_id, None) is not None:
             del self._by_side[order.side][order_id]
 
-    def opposite(self, side: Side, limit: int | None) -> list[_Order]:
+    def opposite(self, side: Side, limit: int | None) -> list[WorkingOrder]:
         """Our resting orders a taker of ``side`` up to ``limit`` (ticks, None: any) would meet, in priority order."""
         opposite = self._by_side[SELL if side is BUY else BUY]
         if not opposite:

@@ -31,7 +31,7 @@ from jtrader.model.events import builder
 from jtrader.sim.account import Account
 from jtrader.sim.fees import FeeModel
 from jtrader.sim.latency import ConstantLatency, LatencyModel
-from jtrader.sim.orders import _Order
+from jtrader.sim.orders import WorkingOrder
 
 if TYPE_CHECKING:
     from jtrader.sim.matcher import Matcher
@@ -123,7 +123,7 @@ class Ledger:
         self.fees = fees
         self.out = out
         #: open orders by id, in acceptance order
-        self.orders: dict[str, _Order] = {}
+        self.orders: dict[str, WorkingOrder] = {}
         #: every order id ever accepted (a reused id is rejected)
         self.known_ids: set[str] = set()
         #: open reduce-only orders (the sweep after a sell runs only when there are some)
@@ -141,10 +141,10 @@ class Ledger:
         self.out.emit(t, REJECTED, order_id, symbol, reason, message)
 
     # -- order lifecycle --------------------------------------------------------------------
-    def accept(self, cmd: SubmitOrder, size: int, t: int) -> _Order:
+    def accept(self, cmd: SubmitOrder, size: int, t: int) -> WorkingOrder:
         """Register ``cmd`` as an open order of ``size`` lots and emit ``OrderAccepted``."""
         self._seq += 1
-        order = _Order(cmd, size, self._seq, t)
+        order = WorkingOrder(cmd, size, self._seq, t)
         order_id = order.order_id
         self.orders[order_id] = order
         self.known_ids.add(order_id)
@@ -153,7 +153,7 @@ class Ledger:
         self.out.emit(t, ACCEPTED, order_id, order.symbol)
         return order
 
-    def release(self, order: _Order) -> None:
+    def release(self, order: WorkingOrder) -> None:
         """``order`` ended: unlock what it still holds and drop it from the open orders."""
         order.open = False
         if order.lock:
@@ -191,7 +191,7 @@ class Ledger:
             return RejectReason.INSUFFICIENT_BALANCE, f"not enough free {inst.base} for {size} lots"
         return None
 
-    def lock(self, order: _Order, inst: Instrument, buy_price: int | None) -> None:
+    def lock(self, order: WorkingOrder, inst: Instrument, buy_price: int | None) -> None:
         """Lock what ``order`` may spend: quote for a priced buy, base for a sell (not reduce-only)."""
         if order.side is BUY:
             if order.quote_size is not None:
@@ -208,7 +208,7 @@ class Ledger:
         order.lock = atoms
         order.lock_currency = currency
 
-    def clip(self, inst: Instrument, order: _Order, price: int, lots: int, liquidity: LiquiditySide) -> int:
+    def clip(self, inst: Instrument, order: WorkingOrder, price: int, lots: int, liquidity: LiquiditySide) -> int:
         """The most of ``lots`` at ``price`` the account can pay for (buy) or deliver (sell)."""
         if order.side is BUY:
             avail = self.account.free(inst.quote) + order.lock
@@ -222,7 +222,7 @@ class Ledger:
 
     # -- fills ------------------------------------------------------------------------------
     def fill(  # noqa: PLR0917
-        self, inst: Instrument, order: _Order, price: int, lots: int, liquidity: LiquiditySide, t: int
+        self, inst: Instrument, order: WorkingOrder, price: int, lots: int, liquidity: LiquiditySide, t: int
     ) -> None:
         """Record one fill of ``lots`` at ``price``: balances, the order's lock and filled size, the event.
 
