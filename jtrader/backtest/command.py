@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
     # collector's view so the run does not rescan them (measured: 6-12% faster on sma_cross).
     gc.collect()
     gc.freeze()
-    result = run_backtest(series, strategy, cash=cash, fee_bps=fee, fill=args.fill, risk=_default_risk())
+    result = run_backtest(
+        series, strategy, cash=cash, fee_bps=fee, fill=args.fill, risk=_default_risk(), volume_cap=args.volume_cap
+    )
     summary = summarize(result, args.strategy, time.perf_counter() - started)
     if args.out:
         write_outputs(result, summary, args.out)

@@ -46,6 +46,8 @@ class BacktestResult:
     #: equity (quote atoms) after each bar, marked at its close; one value per bar
     equity: list[int] = field(default_factory=list)
     fills: list[OrderFilled] = field(default_factory=list)
+    #: fills that took a bar's fills past its traded volume (see ``volume_cap``)
+    fills_over_volume: int = 0
 
     @property
     def instrument(self) -> Instrument:
@@ -99,11 +101,13 @@ def run_backtest(
     fill: str = "next-open",
     risk: Any = None,
     record_events: bool = True,
+    volume_cap: str | Decimal | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` on ``series`` with ``cash`` quote atoms; a fresh exchange and portfolio each time.
 
-    ``risk`` is a ``RiskManager`` (or None for none). Raises :class:`ConfigError` for a bad
-    ``fill`` or ``fee_bps``.
+    ``risk`` is a ``RiskManager`` (or None for none). ``volume_cap``: percent of a bar's volume
+    the fills of one bar may take (None: no cap). Raises :class:`ConfigError` for a bad
+    ``fill``, ``fee_bps`` or ``volume_cap``.
     """
     if fill not in FILL_MODES:
         raise ConfigError(f"fill must be one of {', '.join(FILL_MODES)}, got {fill!r}")
@@ -113,7 +117,12 @@ def run_backtest(
     balances = {quote: cash}
     fees = FeeModel(maker_bps=fee, taker_bps=fee)
     exchange = SimulatedExchange(
-        [instrument], balances=dict(balances), fees=fees, latency=ConstantLatency(0, 0), bar_fill=FILL_MODES[fill]
+        [instrument],
+        balances=dict(balances),
+        fees=fees,
+        latency=ConstantLatency(0, 0),
+        bar_fill=FILL_MODES[fill],
+        volume_cap=volume_cap,
     )
     portfolio = _JournalPortfolio([instrument], dict(balances))
     engine = Engine(
@@ -125,7 +134,7 @@ def run_backtest(
     run = engine.run(series.bars())
     equity = equity_curve(series, portfolio.journal, cash0, position0)
     fills = [ev for ev in run.events if type(ev) is OrderFilled]
-    return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills)
+    return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills, exchange.fills_over_volume)
 
 
 class _JournalPortfolio(Portfolio):

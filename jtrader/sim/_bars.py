@@ -175,7 +175,7 @@ class BarMatcher:
                 if not order.open:
                     continue
                 del m.waiting[order.order_id]
-                if order.order_type is _MARKET:
+                if order.order_type is _MARKET or order.order_type is _STOP:  # a stop here is a capped remainder
                     if order.quote_size is not None and order.size == 0:
                         self._size_by_quote(order, op, t)
                     if order.open:

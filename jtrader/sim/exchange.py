@@ -321,7 +321,7 @@ class SimulatedExchange:
                 liq.on_quote(msg)
                 if matcher.resting or (matcher.stops and matcher.book_stops):
                     matcher.after_book(ts)
-            elif msg.update_id > liq.depth_id > 0:  # liq.newer_quote(msg), its cheap test inlined
+            elif msg.update_id > liq.book.update_id > 0:  # liq.newer_quote(msg), its cheap test inlined
                 liq.ticker = msg
                 book = liq.book
                 ask, bid = book.asks.best, book.bids.best

@@ -32,39 +32,31 @@ __all__ = ["Liquidity", "consume_better"]
 BUY, SELL = Side.BUY, Side.SELL
 
 
+#: a span of at most this many ticks is looked up price by price rather than in the side's heap
+_SHORT_SPAN = 24
+
+
 def consume_better(side: BookSide, consumed: dict[int, int], bound: int) -> None:
     """Record every level of ``side`` strictly better than ``bound`` (ticks) as fully consumed.
 
-    Looks tick by tick when the span is shorter than the side (the usual case: a print one or
-    two levels through the touch), else scans the side's levels.
+    A print or quote is usually a few ticks through a stale touch: those prices are looked up one
+    by one; a longer span asks the side for its better levels (:meth:`BookSide.better_than`).
     """
     levels, best = side.levels, side.best
     if best is None:
         return
-    if side.is_bid:
-        if best <= bound:
-            return
-        if best - bound <= len(levels):
-            for price in range(bound + 1, best + 1):
-                size = levels.get(price)
-                if size:
-                    consumed[price] = size
-            return
-        for price, size in levels.items():
-            if price > bound:
-                consumed[price] = size
+    span = best - bound if side.is_bid else bound - best
+    if span <= 0:
         return
-    if best >= bound:
-        return
-    if bound - best <= len(levels):
-        for price in range(best, bound):
+    if span <= _SHORT_SPAN:
+        prices = range(bound + 1, best + 1) if side.is_bid else range(best, bound)
+        for price in prices:
             size = levels.get(price)
             if size:
                 consumed[price] = size
         return
-    for price, size in levels.items():
-        if price < bound:
-            consumed[price] = size
+    for price in side.better_than(bound):
+        consumed[price] = levels[price]
 
 
 class Liquidity:
@@ -72,10 +64,11 @@ class Liquidity:
 
     __slots__ = (
         "_on_start",
+        "asks_gone_below",
+        "bids_gone_above",
         "book",
         "consumed_ask",
         "consumed_bid",
-        "depth_id",
         "dropped_deltas",
         "from_quotes",
         "l2",
@@ -93,10 +86,12 @@ class Liquidity:
         self.from_quotes = False
         #: BookResync seen: the book is empty and deltas are ignored until a snapshot
         self.resyncing = False
-        #: venue update id of the last depth message (Binance ``u``), 0 when unknown
-        self.depth_id = 0
         #: the last quote newer than the depth: re-trims after an older depth message
         self.ticker: Quote | None = None
+        #: every ask below / bid above this price is recorded gone, since the last depth message
+        #: (None: no such mark): a later print or quote that goes no further has nothing to add
+        self.asks_gone_below: int | None = None
+        self.bids_gone_above: int | None = None
         #: lots per level displayed but gone (price ticks -> lots)
         self.consumed_bid: dict[int, int] = {}
         self.consumed_ask: dict[int, int] = {}
@@ -114,7 +109,8 @@ class Liquidity:
             self._start(msg.ts)
         if self.from_quotes:
             self.from_quotes = False
-        self.depth_id = msg.update_id
+        self.book.update_id = msg.update_id
+        self.asks_gone_below = self.bids_gone_above = None
         if self.consumed_bid:
             consumed = self.consumed_bid
             for price, _ in msg.bids:
@@ -134,7 +130,7 @@ class Liquidity:
             self._start(msg.ts)
         self.from_quotes = False
         self.resyncing = False
-        self.depth_id = msg.update_id
+        self.asks_gone_below = self.bids_gone_above = None
         self.consumed_bid.clear()
         self.consumed_ask.clear()
         if self.ticker is not None:
@@ -157,10 +153,10 @@ class Liquidity:
         """The book is wrong until the next snapshot: empty it so nothing fills against it."""
         self.book.clear()
         self.resyncing = True
+        self.asks_gone_below = self.bids_gone_above = None
         self.consumed_bid.clear()
         self.consumed_ask.clear()
         self.ticker = None
-        self.depth_id = 0
 
     # -- quotes -----------------------------------------------------------------------------
     def on_quote(self, msg: Quote) -> None:
@@ -169,11 +165,12 @@ class Liquidity:
         if not self.l2:
             self._start(msg.ts)
         self.from_quotes = True
+        self.asks_gone_below = self.bids_gone_above = None
         self.consumed_bid.clear()
         self.consumed_ask.clear()
 
     def newer_quote(self, msg: Quote) -> None:
-        """A quote with a higher venue update id than the depth (Binance bookTicker): remember it, trim."""
+        """A quote with a higher venue update id than the depth (``book.update_id``; Binance bookTicker): remember it, trim."""
         self.ticker = msg
         book = self.book
         ask, bid = book.asks.best, book.bids.best
@@ -182,8 +179,22 @@ class Liquidity:
 
     def trim(self, msg: Quote) -> None:
         """Levels better than the quote's bid and ask are gone."""
-        consume_better(self.book.asks, self.consumed_ask, msg.ask)
-        consume_better(self.book.bids, self.consumed_bid, msg.bid)
+        self.asks_gone(msg.ask)
+        self.bids_gone(msg.bid)
+
+    def asks_gone(self, bound: int) -> None:
+        """Every ask below ``bound`` (ticks) is gone."""
+        mark = self.asks_gone_below
+        if mark is None or bound > mark:
+            self.asks_gone_below = bound
+            consume_better(self.book.asks, self.consumed_ask, bound)
+
+    def bids_gone(self, bound: int) -> None:
+        """Every bid above ``bound`` (ticks) is gone."""
+        mark = self.bids_gone_above
+        if mark is None or bound < mark:
+            self.bids_gone_above = bound
+            consume_better(self.book.bids, self.consumed_bid, bound)
 
     # -- prints -----------------------------------------------------------------------------
     def on_print(self, price: int, size: int, aggressor: Side | None) -> None:
@@ -192,9 +203,9 @@ class Liquidity:
         asks, bids = book.asks, book.bids
         ask, bid = asks.best, bids.best
         if ask is not None and ask < price:
-            consume_better(asks, self.consumed_ask, price)
+            self.asks_gone(price)
         if bid is not None and bid > price:
-            consume_better(bids, self.consumed_bid, price)
+            self.bids_gone(price)
         if aggressor is BUY or (aggressor is None and ask is not None and price >= ask):
             level, consumed = asks.levels.get(price), self.consumed_ask
         elif aggressor is SELL or (aggressor is None and bid is not None and price <= bid):
