@@ -170,7 +170,7 @@ class Liquidity:
         self.consumed_ask.clear()
 
     def newer_quote(self, msg: Quote) -> None:
-        """A quote with a higher venue update id than the depth (``book.update_id``; Binance bookTicker): remember it, trim."""
+        """A quote newer than the depth (update id above ``book.update_id``; Binance bookTicker): keep it, trim."""
         self.ticker = msg
         book = self.book
         ask, bid = book.asks.best, book.bids.best
