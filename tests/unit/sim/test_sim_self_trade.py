@@ -171,3 +171,19 @@ def test_a_quote_sized_market_buy_decrements_by_what_its_budget_would_buy() -> N
 def test_an_unknown_mode_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="stp_mode"):
         SimulatedExchange([instrument()], stp_mode="TRANSFER")
+
+
+def test_decrement_expires_the_smaller_taker_and_leaves_the_maker_smaller() -> None:
+    ex = with_own_ask(stp_mode="DECREMENT")
+    events = send(ex, order(T0 + 2, "taker", BUY, LIMIT, 2, price=101))
+    assert outcome(events) == [("OrderAccepted", "taker", ""), ("OrderExpired", "taker", STP.format("DECREMENT"))]
+    assert [(o.order_id, o.size, o.leaves) for o in ex.open_orders()] == [("maker", 1, 1)]
+    assert ex.balance("BTC").locked == 3 * U  # the maker keeps its lock until it ends
+
+
+def test_a_quote_budget_that_runs_out_inside_our_own_order_self_trades_what_it_can_pay() -> None:
+    ex = with_own_ask(stp_mode="NONE")
+    assert fills(send(ex, order(T0 + 2, "q", BUY, MARKET, 0, quote_size=250 * U))) == [
+        (100, 2, "TAKER"),
+        (100, 2, "MAKER"),
+    ]
