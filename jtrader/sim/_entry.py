@@ -14,8 +14,11 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
-from jtrader.model import CancelAll, CancelOrder, CancelRejected, RejectReason, ReplaceOrder, SubmitOrder
+from jtrader.errors import TimestampError
+from jtrader.model import CancelAll, CancelOrder, CancelRejected, RejectReason, ReplaceOrder, SubmitOrder, check_ts
+from jtrader.model.timestamps import MAX_TS_NS
 from jtrader.sim._validate import check_fields, check_minimums, check_rules, reduce_only_size
+from jtrader.sim.latency import ConstantLatency, LatencyModel
 from jtrader.sim.ledger import Ledger
 from jtrader.sim.matcher import Matcher
 
@@ -25,18 +28,35 @@ __all__ = ["OrderEntry"]
 class OrderEntry:
     """The command queue (``pending``: a heap of ``(arrival ns, sequence, command)``) and its arrivals."""
 
-    __slots__ = ("_last_arrival", "_ledger", "_matchers", "_seq", "pending")
+    __slots__ = ("_constant", "_last_arrival", "_latency", "_ledger", "_matchers", "_seq", "pending")
 
-    def __init__(self, ledger: Ledger, matchers: dict[str, Matcher]) -> None:
+    def __init__(self, ledger: Ledger, matchers: dict[str, Matcher], latency: LatencyModel) -> None:
         self._ledger = ledger
         self._matchers = matchers
+        self._latency = latency
+        #: the ConstantLatency whose fields are read directly (no method call), None for another model
+        self._constant: ConstantLatency | None = latency if type(latency) is ConstantLatency else None
         self.pending: list[tuple[int, int, Any]] = []
         #: arrival time of the last command sent
         self._last_arrival = 0
         self._seq = 0
 
-    def send(self, arrival: int, cmd: Any) -> None:
-        """Put ``cmd`` in flight to arrive at ``arrival`` ns, never before the command sent before it."""
+    def send(self, cmd: Any, now: int, cancel: bool) -> None:
+        """Put ``cmd`` (sent at ``cmd.ts``) in flight: it arrives after the entry latency (``cancel``:
+        the cancel latency), never before the command sent before it. Raises
+        :class:`TimestampError` when ``cmd.ts`` is not an int of ns in 2000..2200 or is before
+        ``now``, the exchange time (ns)."""
+        ts = cmd.ts
+        if type(ts) is not int or ts < now or ts >= MAX_TS_NS:  # the exchange time is >= 2000
+            what = f"{type(cmd).__name__}.ts"
+            ts = check_ts(ts, what)
+            if ts < now:
+                raise TimestampError(f"{what} {ts} ns is before the exchange time {now} ns")
+        constant = self._constant
+        if constant is not None:
+            arrival = ts + (constant.cancel_ns if cancel else constant.entry_ns)
+        else:
+            arrival = ts + (self._latency.cancel() if cancel else self._latency.entry())
         last = self._last_arrival
         if arrival < last:  # noqa: PLR1730 - cheaper than max() on the order path
             arrival = last

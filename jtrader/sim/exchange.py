@@ -1,18 +1,12 @@
 """The simulated exchange: commands and market messages in, order events out. No clock of its own.
 
 Time is whatever the caller says: market messages carry their ``ts`` (local receive time, ns)
-and :meth:`SimulatedExchange.advance` moves the exchange to a given time. A command sent at
-``cmd.ts`` reaches the matching engine at ``cmd.ts + entry latency`` (cancels: cancel
-latency), but never before the command sent ahead of it: orders, cancels and replaces travel
-on one connection and the venue processes them in the order they were sent. Each event the
-engine produces at exchange time ``t`` is delivered at ``t + response latency``. Same inputs
-in the same order give the same events, byte for byte.
-
-Shape (composition): the exchange keeps the command queue, the latency model, the
-:class:`~jtrader.sim.ledger.Outbox` of events and the :class:`~jtrader.sim.ledger.Ledger`
-(account, fees, open orders), and owns one :class:`~jtrader.sim.matcher.Matcher` per
-instrument (book, resting orders, stops, waiting orders, consumption). Every fill assumption
-is listed in ``docs/fills.md``; the code that makes it says so in its docstring.
+and :meth:`SimulatedExchange.advance` moves the exchange to a given time. Commands travel on one
+connection (:mod:`jtrader.sim._entry`); each event produced at exchange time ``t`` is delivered
+at ``t + response latency``. Same inputs in the same order give the same events, byte for byte.
+The exchange keeps the command queue, the :class:`~jtrader.sim.ledger.Outbox` and the
+:class:`~jtrader.sim.ledger.Ledger` (account, fees, open orders), and owns one
+:class:`~jtrader.sim.matcher.Matcher` per instrument. Every fill assumption is in ``docs/fills.md``.
 """
 
 from __future__ import annotations
@@ -39,7 +33,6 @@ from jtrader.model import (
     SubmitOrder,
     Trade,
     VenueNotice,
-    check_ts,
 )
 from jtrader.model.timestamps import MAX_TS_NS, MIN_TS_NS
 from jtrader.sim._entry import OrderEntry
@@ -69,9 +62,8 @@ class SimulatedExchange:
     (also when the best bid/ask reaches them). ``volume_cap``: percent of a bar's volume our
     candle fills may take (str/int/Decimal/Fraction in (0, 100]); None: no cap.
 
-    The exchange owns one :class:`OrderBook` per instrument, fed by :meth:`on_market`; readers
-    (engine, strategy) use :meth:`book` and must not modify it. Invalid configuration raises
-    :class:`jtrader.errors.ConfigError`.
+    One :class:`OrderBook` per instrument, fed by :meth:`on_market`; readers (engine, strategy)
+    use :meth:`book` and must not modify it. Invalid configuration raises ``ConfigError``.
     """
 
     def __init__(
@@ -87,10 +79,8 @@ class SimulatedExchange:
         stop_trigger: str = "trade",
         volume_cap: Any = None,
     ) -> None:
-        self._latency: LatencyModel = latency if latency is not None else ConstantLatency()
-        #: the ConstantLatency whose fields are read directly (no method call), None for another model
-        self._constant: ConstantLatency | None = self._latency if type(self._latency) is ConstantLatency else None
-        self._out = Outbox(self._latency)
+        latency = latency if latency is not None else ConstantLatency()
+        self._out = Outbox(latency)
         #: the outbox's events: the per-message paths look at the first one directly
         self._events = self._out.events
         self._ledger = Ledger(balances, fees if fees is not None else FeeModel(), self._out)
@@ -105,7 +95,7 @@ class SimulatedExchange:
         )
         self._ledger.matchers = self._matchers
         #: the command queue and what happens on arrival (one connection: commands arrive in send order)
-        self._entry = OrderEntry(self._ledger, self._matchers)
+        self._entry = OrderEntry(self._ledger, self._matchers, latency)
         #: its commands in flight: the per-message paths look at the first one directly
         self._pending = self._entry.pending
         #: exchange time: the latest market message or advance() time seen (ns)
@@ -114,15 +104,13 @@ class SimulatedExchange:
         self.ignored_messages = 0
         #: bars of instruments that have a book (they never match, price or trigger anything)
         self.bars_on_book = 0
-        #: the per-message paths of on_market: the fused ones, and the messages that deliver nothing
-        self._fused: dict[type, Any] = {
-            BookDelta: self.on_book,
-            BookSnapshot: self.on_book,
-            Trade: self.on_trade,
-            Bar: self.on_bar,
-            Quote: self.on_quote,
-        }
-        self._status: dict[type, Any] = {
+        #: what on_market does with each message type, after its checks
+        self._handlers: dict[type, Any] = {
+            Bar: self._on_bar,
+            BookDelta: self._on_depth,
+            BookSnapshot: self._on_depth,
+            Trade: self._on_trade,
+            Quote: self._on_quote,
             BookResync: self._on_resync,
             SequenceGap: self._on_gap,
             Heartbeat: _ignore,
@@ -131,12 +119,6 @@ class SimulatedExchange:
         }
 
     # -- commands ---------------------------------------------------------------------------
-    def _check_command_ts(self, ts: object, what: str) -> int:
-        ts = check_ts(ts, what)
-        if ts < self._now:
-            raise TimestampError(f"{what} {ts} ns is before the exchange time {self._now} ns")
-        return ts
-
     def submit(self, cmd: SubmitOrder) -> None:
         """Send a new order at ``cmd.ts`` (ns); it reaches the engine after the entry latency.
 
@@ -146,11 +128,7 @@ class SimulatedExchange:
         """
         if type(cmd) is not SubmitOrder:
             raise OrderError(f"submit() takes a SubmitOrder, got {type(cmd).__name__}")
-        ts = cmd.ts
-        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:  # the exchange time is >= 2000
-            ts = self._check_command_ts(ts, "SubmitOrder.ts")
-        constant = self._constant
-        self._entry.send(ts + (constant.entry_ns if constant is not None else self._latency.entry()), cmd)
+        self._entry.send(cmd, self._now, False)
 
     def replace(self, cmd: ReplaceOrder) -> None:
         """Send a cancel-replace at ``cmd.ts`` (ns); it reaches the engine after the entry latency.
@@ -164,10 +142,7 @@ class SimulatedExchange:
         """
         if type(cmd) is not ReplaceOrder or type(cmd.new) is not SubmitOrder:
             raise OrderError(f"replace() takes a ReplaceOrder of a SubmitOrder, got {cmd!r}")
-        ts = cmd.ts
-        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
-            ts = self._check_command_ts(ts, "ReplaceOrder.ts")
-        self._entry.send(ts + self._latency.entry(), cmd)
+        self._entry.send(cmd, self._now, False)
 
     def cancel(self, cmd: CancelOrder | CancelAll) -> None:
         """Send a cancel at ``cmd.ts`` (ns); it reaches the engine after the cancel latency.
@@ -178,11 +153,7 @@ class SimulatedExchange:
         """
         if type(cmd) is not CancelOrder and type(cmd) is not CancelAll:
             raise OrderError(f"cancel() takes a CancelOrder or CancelAll, got {type(cmd).__name__}")
-        ts = cmd.ts
-        if type(ts) is not int or ts < self._now or ts >= MAX_TS_NS:
-            ts = self._check_command_ts(ts, f"{type(cmd).__name__}.ts")
-        constant = self._constant
-        self._entry.send(ts + (constant.cancel_ns if constant is not None else self._latency.cancel()), cmd)
+        self._entry.send(cmd, self._now, True)
 
     # -- time -------------------------------------------------------------------------------
     def advance(self, now: int) -> list[OrderEvent]:
@@ -224,13 +195,7 @@ class SimulatedExchange:
         past 2200, :class:`DataError` for a non-message.
         """
         kind = type(msg)
-        fused = self._fused.get(kind)
-        if fused is not None:  # the fused path, minus the delivery: its due events go back in front
-            events = fused(msg)
-            if events:
-                self._events.extendleft(reversed(events))
-            return
-        handler = self._status.get(kind)
+        handler = self._handlers.get(kind)
         if handler is None:
             raise DataError(f"not a market message: {kind.__name__}")
         ts = msg.ts
@@ -241,6 +206,46 @@ class SimulatedExchange:
         if pending and pending[0][0] <= ts:
             self._entry.run(ts)
         handler(msg)
+
+    # What on_market does with each type after its checks. Bars and depth repeat the lines of the
+    # fused on_bar/on_book (benchmarked per message); trades and quotes take the fused path and
+    # put the events it delivered back in front of the outbox, for advance().
+    def _on_bar(self, msg: Bar) -> None:
+        matcher = self._matchers.get(msg.symbol)
+        if matcher is None:
+            self.ignored_messages += 1
+        elif matcher.has_book:
+            self.bars_on_book += 1
+        else:
+            if matcher.resting or matcher.stops or matcher.waiting:
+                matcher.bars.match(msg, msg.ts)
+            matcher.last_price = msg.close
+            matcher.last_bar = msg
+
+    def _on_depth(self, msg: BookSnapshot | BookDelta) -> None:
+        matcher = self._matchers.get(msg.symbol)
+        if matcher is None:
+            self.ignored_messages += 1
+            return
+        if type(msg) is BookDelta:
+            if not matcher.liq.on_delta(msg):
+                return
+        else:
+            matcher.liq.on_snapshot(msg)  # type: ignore[arg-type]
+        if matcher.resting:  # matcher.after_book(ts), inlined on the per-message path
+            matcher.resting_orders.on_book(msg.ts)
+        if matcher.stops and matcher.book_stops:
+            matcher.check_stops(msg.ts)
+
+    def _on_trade(self, msg: Trade) -> None:
+        events = self.on_trade(msg)
+        if events:
+            self._events.extendleft(reversed(events))
+
+    def _on_quote(self, msg: Quote) -> None:
+        events = self.on_quote(msg)
+        if events:
+            self._events.extendleft(reversed(events))
 
     def _on_resync(self, msg: BookResync) -> None:
         matcher = self._matchers.get(msg.symbol)
@@ -281,10 +286,11 @@ class SimulatedExchange:
         if matcher is None:
             self.ignored_messages += 1
         elif kind is BookDelta:
-            if matcher.liq.on_delta(msg) and (  # type: ignore[arg-type]
-                matcher.resting or (matcher.stops and matcher.book_stops)
-            ):
-                matcher.after_book(ts)
+            if matcher.liq.on_delta(msg):  # type: ignore[arg-type]
+                if matcher.resting:  # matcher.after_book(ts), inlined on the per-message path
+                    matcher.resting_orders.on_book(ts)
+                if matcher.stops and matcher.book_stops:
+                    matcher.check_stops(ts)
         else:
             matcher.liq.on_snapshot(msg)  # type: ignore[arg-type]
             if matcher.resting or (matcher.stops and matcher.book_stops):
@@ -321,12 +327,19 @@ class SimulatedExchange:
                 liq.on_quote(msg)
                 if matcher.resting or (matcher.stops and matcher.book_stops):
                     matcher.after_book(ts)
-            elif msg.update_id > liq.book.update_id > 0:  # liq.newer_quote(msg), its cheap test inlined
+            elif msg.update_id > liq.book.update_id > 0:  # liq.newer_quote(msg), its cheap tests inlined
                 liq.ticker = msg
                 book = liq.book
-                ask, bid = book.asks.best, book.bids.best
-                if (ask is not None and ask < msg.ask) or (bid is not None and bid > msg.bid):
-                    liq.trim(msg)
+                best, bound = book.asks.best, msg.ask
+                if best is not None and best < bound:
+                    mark = liq.asks_gone_below
+                    if mark is None or bound > mark:
+                        liq.asks_gone(bound)
+                best, bound = book.bids.best, msg.bid
+                if best is not None and best > bound:
+                    mark = liq.bids_gone_above
+                    if mark is None or bound < mark:
+                        liq.bids_gone(bound)
         events = self._events
         if events and events[0].ts <= ts:
             return self._out.take_due(ts)
@@ -354,7 +367,7 @@ class SimulatedExchange:
             matcher.last_price = msg.price
             if matcher.resting or matcher.stops:
                 matcher.on_trade(msg)
-            elif matcher.liq.l2:
+            elif matcher.has_book:
                 matcher.liq.on_print(msg.price, msg.size, msg.aggressor)
         events = self._events
         if events and events[0].ts <= ts:
@@ -381,7 +394,7 @@ class SimulatedExchange:
         matcher = self._matchers.get(msg.symbol)
         if matcher is None:
             self.ignored_messages += 1
-        elif matcher.liq.l2:
+        elif matcher.has_book:
             self.bars_on_book += 1
         else:
             if matcher.resting or matcher.stops or matcher.waiting:

@@ -69,19 +69,16 @@ class Outbox:
         #: the events themselves, oldest first
         self.events: deque[Any] = deque()
 
-    def delivery(self, t: int) -> int:
-        """The delivery time (ns) of an event produced at exchange time ``t``: ``t`` + response latency, in order."""
+    def emit(self, t: int, build: Any, *args: Any) -> None:
+        """Queue ``build(delivery ts, *args)``: an event produced at exchange time ``t``, delivered at
+        ``t`` + response latency but never before the event queued before it."""
         constant = self._constant
         ts = t + (constant.response_ns if constant is not None else self._latency.response())
         last = self._last
         if ts < last:  # noqa: PLR1730 - cheaper than max() on the hot path
             ts = last
         self._last = ts
-        return ts
-
-    def emit(self, t: int, build: Any, *args: Any) -> None:
-        """Queue ``build(delivery ts, *args)``: an event produced at exchange time ``t``."""
-        self.events.append(build(self.delivery(t), *args))
+        self.events.append(build(ts, *args))
 
     def take_due(self, now: int) -> list[Any]:
         """Remove and return the events delivered by ``now`` (ns), in order."""

@@ -202,10 +202,16 @@ class Liquidity:
         book = self.book
         asks, bids = book.asks, book.bids
         ask, bid = asks.best, bids.best
-        if ask is not None and ask < price:
-            self.asks_gone(price)
+        if ask is not None and ask < price:  # self.asks_gone(price), its mark test inlined (per print)
+            mark = self.asks_gone_below
+            if mark is None or price > mark:
+                self.asks_gone_below = price
+                consume_better(asks, self.consumed_ask, price)
         if bid is not None and bid > price:
-            self.bids_gone(price)
+            mark = self.bids_gone_above
+            if mark is None or price < mark:
+                self.bids_gone_above = price
+                consume_better(bids, self.consumed_bid, price)
         if aggressor is BUY or (aggressor is None and ask is not None and price >= ask):
             level, consumed = asks.levels.get(price), self.consumed_ask
         elif aggressor is SELL or (aggressor is None and bid is not None and price <= bid):

@@ -55,6 +55,7 @@ class Matcher:
         "bars",
         "book",
         "book_stops",
+        "has_book",
         "inst",
         "last_bar",
         "last_price",
@@ -84,6 +85,8 @@ class Matcher:
         #: stops also trigger on the best bid/ask (``stop_trigger="book"``), not only on prints
         self.book_stops = stop_trigger == "book"
         self.liq = Liquidity(inst.symbol, self._book_started)
+        #: the book has been fed (``liq.l2``, mirrored here for the per-message paths)
+        self.has_book = False
         #: the instrument's book (``liq.book``)
         self.book = self.liq.book
         #: last trade price (ticks); on an instrument without a book, the last bar's close
@@ -103,6 +106,7 @@ class Matcher:
     def _book_started(self, t: int) -> None:
         """The instrument got a book: bars are ignored from now on, so forget their price, and
         orders waiting for the next bar's open can never fill: they expire."""
+        self.has_book = True
         if self.last_bar is not None:
             self.last_bar = None
             self.last_price = None
@@ -114,7 +118,7 @@ class Matcher:
         if self.resting:
             self.resting_orders.on_book(t)
         if self.stops and self.book_stops:
-            self._check_stops(t)
+            self.check_stops(t)
 
     def on_trade(self, msg: Trade) -> None:
         """A print (``last_price`` already set): it consumes the book, fills resting orders, triggers stops."""
@@ -123,7 +127,7 @@ class Matcher:
         if self.resting:
             self.resting_orders.on_print(msg.price, msg.size, msg.aggressor, msg.ts)
         if self.stops:
-            self._check_stops(msg.ts)
+            self.check_stops(msg.ts)
 
     # -- arrival ----------------------------------------------------------------------------
     def arrive(self, cmd: SubmitOrder, size: int, t: int) -> Rejection | None:
@@ -213,7 +217,8 @@ class Matcher:
             return RejectReason.FOK_NOT_FILLABLE, f"only {walk.lots} of {size} lots available at {price} or better"
         order = ledger.accept(cmd, size, t)
         ledger.lock(order, inst, price)
-        self._execute(order, walk, t)
+        if walk.steps or walk.stopped:
+            self._execute(order, walk, t)
         if order.open:
             if cmd.tif is Tif.GTC:
                 self.rest(order)
@@ -343,7 +348,7 @@ class Matcher:
         bid = self.book.bids.best
         return self.book_stops and bid is not None and bid <= stop
 
-    def _check_stops(self, t: int) -> None:
+    def check_stops(self, t: int) -> None:
         """Trigger every stop the market now reaches, in acceptance order."""
         hit = self._stop_hit
         fired = [o for o in self.stops.values() if hit(o.side, o.stop_price)]  # type: ignore[arg-type]
