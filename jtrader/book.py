@@ -174,28 +174,6 @@ class BookSide:
                 if child + 1 < size:
                     push(frontier, (heap[child + 1], child + 1))
 
-    def better_than(self, price: int) -> list[int]:
-        """Prices (ticks) of the live levels strictly better than ``price``, in no particular order.
-
-        Only the part of the heap above ``price`` is visited: O(levels found), not O(depth).
-        """
-        heap, levels, sign = self._heap, self.levels, self._sign
-        bound = sign * price  # heap keys better than the price are below this bound
-        size = len(heap)
-        found: set[int] = set()
-        stack = [0] if size and heap[0] < bound else []
-        while stack:
-            i = stack.pop()
-            level = sign * heap[i]
-            if level in levels:
-                found.add(level)
-            child = 2 * i + 1
-            if child < size and heap[child] < bound:
-                stack.append(child)
-            if child + 1 < size and heap[child + 1] < bound:
-                stack.append(child + 1)
-        return list(found)
-
     def depth_to(self, price: int) -> int:
         """Total lots at prices at least as good as ``price`` (>= for bids, <= for asks)."""
         if self.is_bid:

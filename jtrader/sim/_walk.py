@@ -23,10 +23,11 @@ Pure: reads the book side, the consumption record and the orders; returns a :cla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from jtrader.book import BookSide
-from jtrader.model import Instrument, LiquiditySide
+from jtrader.model import Instrument, LiquiditySide, Side
 from jtrader.sim.fees import FeeModel
 from jtrader.sim.orders import WorkingOrder
 
@@ -52,7 +53,7 @@ class Walk(NamedTuple):
 
 def plan_walk(  # noqa: PLR0917 - one walk, every limit it obeys
     levels: BookSide,
-    consumed: dict[int, int],
+    available: Callable[[Side, int], int],
     own: list[WorkingOrder],
     buy: bool,
     limit: int | None,
@@ -67,8 +68,10 @@ def plan_walk(  # noqa: PLR0917 - one walk, every limit it obeys
     ``own``: our resting orders of the opposite side within ``limit``, in priority order (best
     price, then acceptance). Stops at ``limit`` (ticks, None: none), after ``lots`` (None: no
     size limit) and, for a buy with a ``budget`` (quote atoms, fees included), when the budget is
-    spent. Displayed sizes are net of ``consumed``.
+    spent. ``available(side, price)`` is what a taker of ``side`` can take at a price (the
+    displayed size net of consumption).
     """
+    side = Side.BUY if buy else Side.SELL
     steps: list[Step] = []
     got = prevented = 0
     stopped = done = False
@@ -121,8 +124,8 @@ def plan_walk(  # noqa: PLR0917 - one walk, every limit it obeys
                 break
         if stopped or done or level is None:
             break
-        price, size = level
-        avail = size - consumed.get(price, 0)
+        price = level[0]
+        avail = available(side, price)
         if avail > 0:
             take = avail if lots is None or avail < lots else lots
             if budget is not None:

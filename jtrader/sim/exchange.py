@@ -332,13 +332,13 @@ class SimulatedExchange:
                 book = liq.book
                 best, bound = book.asks.best, msg.ask
                 if best is not None and best < bound:
-                    mark = liq.asks_gone_below
-                    if mark is None or bound > mark:
+                    mark, back = liq.asks_gone_below, liq.asks_back_order
+                    if mark is None or bound > mark or (back and back[0] < bound):
                         liq.asks_gone(bound)
                 best, bound = book.bids.best, msg.bid
                 if best is not None and best > bound:
-                    mark = liq.bids_gone_above
-                    if mark is None or bound < mark:
+                    mark, back = liq.bids_gone_above, liq.bids_back_order
+                    if mark is None or bound < mark or (back and -back[0] > bound):
                         liq.bids_gone(bound)
         events = self._events
         if events and events[0].ts <= ts:

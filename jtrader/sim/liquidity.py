@@ -14,49 +14,25 @@ longer there, because
 
 Consumption at a level lasts until a newer depth message names that level (or a snapshot
 replaces the book); a quote-built book is rebuilt, and its consumption cleared, by each quote.
-Prices are ticks, sizes lots.
+"Everything better than p is gone" is kept as a mark per side (plus the prices a depth message
+named since, which are back), not level by level: a print far through a stale book costs the same
+as one at the touch. Prices are ticks, sizes lots.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
-from jtrader.book import BookSide, OrderBook
+from jtrader.book import OrderBook
 from jtrader.model import BookDelta, BookSnapshot, Instrument, Quote, Side
 from jtrader.sim._walk import Walk, plan_walk
 from jtrader.sim.fees import FeeModel
 from jtrader.sim.orders import WorkingOrder
 
-__all__ = ["Liquidity", "consume_better"]
+__all__ = ["Liquidity"]
 
 BUY, SELL = Side.BUY, Side.SELL
-
-
-#: a span of at most this many ticks is looked up price by price rather than in the side's heap
-_SHORT_SPAN = 24
-
-
-def consume_better(side: BookSide, consumed: dict[int, int], bound: int) -> None:
-    """Record every level of ``side`` strictly better than ``bound`` (ticks) as fully consumed.
-
-    A print or quote is usually a few ticks through a stale touch: those prices are looked up one
-    by one; a longer span asks the side for its better levels (:meth:`BookSide.better_than`).
-    """
-    levels, best = side.levels, side.best
-    if best is None:
-        return
-    span = best - bound if side.is_bid else bound - best
-    if span <= 0:
-        return
-    if span <= _SHORT_SPAN:
-        prices = range(bound + 1, best + 1) if side.is_bid else range(best, bound)
-        for price in prices:
-            size = levels.get(price)
-            if size:
-                consumed[price] = size
-        return
-    for price in side.better_than(bound):
-        consumed[price] = levels[price]
 
 
 class Liquidity:
@@ -64,7 +40,11 @@ class Liquidity:
 
     __slots__ = (
         "_on_start",
+        "asks_back",
+        "asks_back_order",
         "asks_gone_below",
+        "bids_back",
+        "bids_back_order",
         "bids_gone_above",
         "book",
         "consumed_ask",
@@ -88,11 +68,16 @@ class Liquidity:
         self.resyncing = False
         #: the last quote newer than the depth: re-trims after an older depth message
         self.ticker: Quote | None = None
-        #: every ask below / bid above this price is recorded gone, since the last depth message
-        #: (None: no such mark): a later print or quote that goes no further has nothing to add
+        #: every ask below / bid above this price is gone (None: no such mark) ...
         self.asks_gone_below: int | None = None
         self.bids_gone_above: int | None = None
-        #: lots per level displayed but gone (price ticks -> lots)
+        #: ... except these prices, which a depth message named since (with a heap each, worst
+        #: first for the next gone mark: asks by price, bids by -price)
+        self.asks_back: set[int] = set()
+        self.bids_back: set[int] = set()
+        self.asks_back_order: list[int] = []
+        self.bids_back_order: list[int] = []
+        #: lots per level displayed but taken (our fills, a print's size at its price)
         self.consumed_bid: dict[int, int] = {}
         self.consumed_ask: dict[int, int] = {}
         #: deltas dropped while the book awaited its resync snapshot
@@ -100,7 +85,7 @@ class Liquidity:
 
     # -- depth ------------------------------------------------------------------------------
     def on_delta(self, msg: BookDelta) -> bool:
-        """Apply a depth delta; it ends the consumption of the levels it names. False when dropped (resyncing)."""
+        """Apply a depth delta; the levels it names are fresh again. False when dropped (resyncing)."""
         if self.resyncing:
             self.dropped_deltas += 1
             return False
@@ -110,7 +95,6 @@ class Liquidity:
         if self.from_quotes:
             self.from_quotes = False
         self.book.update_id = msg.update_id
-        self.asks_gone_below = self.bids_gone_above = None
         if self.consumed_bid:
             consumed = self.consumed_bid
             for price, _ in msg.bids:
@@ -119,9 +103,33 @@ class Liquidity:
             consumed = self.consumed_ask
             for price, _ in msg.asks:
                 consumed.pop(price, None)
+        mark = self.bids_gone_above
+        if mark is not None:
+            back, heap = self.bids_back, self.bids_back_order
+            for price, _ in msg.bids:
+                if price > mark and price not in back:
+                    back.add(price)
+                    heapq.heappush(heap, -price)
+        mark = self.asks_gone_below
+        if mark is not None:
+            back, heap = self.asks_back, self.asks_back_order
+            for price, _ in msg.asks:
+                if price < mark and price not in back:
+                    back.add(price)
+                    heapq.heappush(heap, price)
         if self.ticker is not None:
             self._after_depth(msg.update_id)
         return True
+
+    def _forget(self) -> None:
+        """No consumption at all (a new book)."""
+        self.asks_gone_below = self.bids_gone_above = None
+        self.asks_back.clear()
+        self.bids_back.clear()
+        self.asks_back_order.clear()
+        self.bids_back_order.clear()
+        self.consumed_bid.clear()
+        self.consumed_ask.clear()
 
     def on_snapshot(self, msg: BookSnapshot) -> None:
         """Replace the book: ends a resync and all consumption."""
@@ -130,9 +138,7 @@ class Liquidity:
             self._start(msg.ts)
         self.from_quotes = False
         self.resyncing = False
-        self.asks_gone_below = self.bids_gone_above = None
-        self.consumed_bid.clear()
-        self.consumed_ask.clear()
+        self._forget()
         if self.ticker is not None:
             self._after_depth(msg.update_id)
 
@@ -153,9 +159,7 @@ class Liquidity:
         """The book is wrong until the next snapshot: empty it so nothing fills against it."""
         self.book.clear()
         self.resyncing = True
-        self.asks_gone_below = self.bids_gone_above = None
-        self.consumed_bid.clear()
-        self.consumed_ask.clear()
+        self._forget()
         self.ticker = None
 
     # -- quotes -----------------------------------------------------------------------------
@@ -165,17 +169,12 @@ class Liquidity:
         if not self.l2:
             self._start(msg.ts)
         self.from_quotes = True
-        self.asks_gone_below = self.bids_gone_above = None
-        self.consumed_bid.clear()
-        self.consumed_ask.clear()
+        self._forget()
 
     def newer_quote(self, msg: Quote) -> None:
         """A quote newer than the depth (update id above ``book.update_id``; Binance bookTicker): keep it, trim."""
         self.ticker = msg
-        book = self.book
-        ask, bid = book.asks.best, book.bids.best
-        if (ask is not None and ask < msg.ask) or (bid is not None and bid > msg.bid):
-            self.trim(msg)
+        self.trim(msg)
 
     def trim(self, msg: Quote) -> None:
         """Levels better than the quote's bid and ask are gone."""
@@ -183,18 +182,22 @@ class Liquidity:
         self.bids_gone(msg.bid)
 
     def asks_gone(self, bound: int) -> None:
-        """Every ask below ``bound`` (ticks) is gone."""
+        """Every ask below ``bound`` (ticks) is gone, including those a depth message brought back."""
         mark = self.asks_gone_below
         if mark is None or bound > mark:
             self.asks_gone_below = bound
-            consume_better(self.book.asks, self.consumed_ask, bound)
+        heap, back = self.asks_back_order, self.asks_back
+        while heap and heap[0] < bound:
+            back.discard(heapq.heappop(heap))
 
     def bids_gone(self, bound: int) -> None:
-        """Every bid above ``bound`` (ticks) is gone."""
+        """Every bid above ``bound`` (ticks) is gone, including those a depth message brought back."""
         mark = self.bids_gone_above
         if mark is None or bound < mark:
             self.bids_gone_above = bound
-            consume_better(self.book.bids, self.consumed_bid, bound)
+        heap, back = self.bids_back_order, self.bids_back
+        while heap and -heap[0] > bound:
+            back.discard(-heapq.heappop(heap))
 
     # -- prints -----------------------------------------------------------------------------
     def on_print(self, price: int, size: int, aggressor: Side | None) -> None:
@@ -202,16 +205,14 @@ class Liquidity:
         book = self.book
         asks, bids = book.asks, book.bids
         ask, bid = asks.best, bids.best
-        if ask is not None and ask < price:  # self.asks_gone(price), its mark test inlined (per print)
-            mark = self.asks_gone_below
-            if mark is None or price > mark:
-                self.asks_gone_below = price
-                consume_better(asks, self.consumed_ask, price)
+        if ask is not None and ask < price:  # self.asks_gone(price), its cheap tests inlined (per print)
+            mark, heap = self.asks_gone_below, self.asks_back_order
+            if mark is None or price > mark or (heap and heap[0] < price):
+                self.asks_gone(price)
         if bid is not None and bid > price:
-            mark = self.bids_gone_above
-            if mark is None or price < mark:
-                self.bids_gone_above = price
-                consume_better(bids, self.consumed_bid, price)
+            mark, heap = self.bids_gone_above, self.bids_back_order
+            if mark is None or price < mark or (heap and -heap[0] > price):
+                self.bids_gone(price)
         if aggressor is BUY or (aggressor is None and ask is not None and price >= ask):
             level, consumed = asks.levels.get(price), self.consumed_ask
         elif aggressor is SELL or (aggressor is None and bid is not None and price <= bid):
@@ -224,9 +225,15 @@ class Liquidity:
 
     # -- taking -----------------------------------------------------------------------------
     def available(self, side: Side, price: int) -> int:
-        """Lots displayed at ``price`` on the book side a taker of ``side`` takes from, net of consumption."""
+        """Lots at ``price`` a taker of ``side`` can take: displayed on the opposite side, net of consumption."""
         if side is BUY:
+            mark = self.asks_gone_below
+            if mark is not None and price < mark and price not in self.asks_back:
+                return 0
             return self.book.asks.levels.get(price, 0) - self.consumed_ask.get(price, 0)
+        mark = self.bids_gone_above
+        if mark is not None and price > mark and price not in self.bids_back:
+            return 0
         return self.book.bids.levels.get(price, 0) - self.consumed_bid.get(price, 0)
 
     def walk(  # noqa: PLR0917
@@ -242,8 +249,8 @@ class Liquidity:
     ) -> Walk:
         """Plan a taker walk of ``side`` (see :func:`jtrader.sim._walk.plan_walk`); changes nothing."""
         if side is BUY:
-            return plan_walk(self.book.asks, self.consumed_ask, own, True, limit, lots, budget, inst, fees, stp)
-        return plan_walk(self.book.bids, self.consumed_bid, own, False, limit, lots, budget, inst, fees, stp)
+            return plan_walk(self.book.asks, self.available, own, True, limit, lots, budget, inst, fees, stp)
+        return plan_walk(self.book.bids, self.available, own, False, limit, lots, budget, inst, fees, stp)
 
     def take(self, side: Side, price: int, lots: int) -> None:
         """Our taker of ``side`` took ``lots`` at ``price``: gone until the level updates."""

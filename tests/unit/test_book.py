@@ -246,23 +246,13 @@ def test_iter_levels_of_an_empty_side_yields_nothing() -> None:
     assert list(OrderBook("X").bids.iter_levels()) == []
 
 
-def test_iter_levels_and_better_than_skip_stale_and_repeated_heap_entries() -> None:
+def test_iter_levels_skips_stale_and_repeated_heap_entries() -> None:
     book = book_with([(100, 1), (99, 2), (98, 3)], [(101, 1), (102, 2), (103, 3)])
     for price, size in ((100, 0), (100, 5), (99, 0), (101, 0), (101, 4), (101, 0), (101, 6), (102, 0)):
         side = book.bids if price < 101 else book.asks
         side.set(price, size)  # deleted and re-added levels leave old entries in the heap
     assert list(book.bids.iter_levels()) == [(100, 5), (98, 3)]
     assert list(book.asks.iter_levels()) == [(101, 6), (103, 3)]
-    assert sorted(book.bids.better_than(98)) == [100]
-    assert sorted(book.asks.better_than(104)) == [101, 103]
-    assert book.asks.better_than(101) == [] and OrderBook("X").bids.better_than(5) == []
-
-
-def test_better_than_matches_a_scan_of_a_deep_side() -> None:
-    book = book_with([(p, 1) for p in range(1, 1001, 3)], [(p, 1) for p in range(2000, 1000, -7)])
-    for bound in (0, 1, 500, 998, 1000, 1001, 1500, 2001):
-        assert sorted(book.bids.better_than(bound)) == sorted(p for p in book.bids.levels if p > bound)
-        assert sorted(book.asks.better_than(bound)) == sorted(p for p in book.asks.levels if p < bound)
 
 
 def test_depth_to_sums_the_levels_at_or_better_than_a_price() -> None:

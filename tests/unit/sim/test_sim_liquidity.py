@@ -7,7 +7,7 @@ from sim_helpers import BUY, SELL, SYM, T0, U, delta, instrument, quote, snap
 
 from jtrader.model import BookDelta, Quote
 from jtrader.sim import FeeModel
-from jtrader.sim.liquidity import Liquidity, consume_better
+from jtrader.sim.liquidity import Liquidity
 
 INST = instrument()
 
@@ -124,15 +124,28 @@ def test_a_walk_takes_only_what_is_left_and_changes_nothing() -> None:
     assert [(price, lots) for _, price, lots, _ in budget.steps] == [(102, 3)]
 
 
-@pytest.mark.parametrize("wide", [False, True])
-def test_consume_better_takes_every_level_strictly_better_than_the_bound(wide: bool) -> None:
+@pytest.mark.parametrize("far", [5, 10_000])
+def test_everything_better_than_a_print_is_gone_however_far_and_a_later_delta_brings_back_what_it_names(
+    far: int,
+) -> None:
     liq = Liquidity(SYM)
-    far = 10_000 if wide else 5  # a span wider than the side is scanned level by level
     liq.on_snapshot(snap(T0, [(100 + far, 1), (100, 2), (99, 3)], [(200, 1), (201, 2), (200 + far, 3)]))
-    consumed: dict[int, int] = {}
-    consume_better(liq.book.bids, consumed, 99)
-    consume_better(liq.book.asks, consumed, 200 + far)
-    assert consumed == {100 + far: 1, 100: 2, 200: 1, 201: 2}
-    consume_better(liq.book.bids, consumed, 10**6)  # nothing better than a bound above the best
-    consume_better(Liquidity(SYM).book.asks, consumed, 1)  # an empty side
-    assert len(consumed) == 4
+    liq.on_print(99, 1, SELL)
+    liq.on_print(200 + far, 1, BUY)
+    assert [liq.available(SELL, p) for p in (100 + far, 100, 99)] == [0, 0, 2]
+    assert [liq.available(BUY, p) for p in (200, 201, 200 + far)] == [0, 0, 2]
+    liq.on_delta(delta(T0 + 1, bids=[(100, 4)], asks=[(201, 5), (199, 1)]))  # named: fresh again
+    assert [liq.available(SELL, p) for p in (100 + far, 100)] == [0, 4]
+    assert [liq.available(BUY, p) for p in (199, 200, 201)] == [1, 0, 5]
+    liq.on_print(201 + far, 1, BUY)  # a later print through them takes them again
+    liq.on_print(99, 1, SELL)
+    assert liq.available(BUY, 201) == 0 and liq.available(SELL, 100) == 0
+
+
+def test_an_empty_side_or_a_bound_behind_the_touch_takes_nothing() -> None:
+    liq = booked()
+    liq.on_print(100, 1, BUY)  # nothing displayed below 100 on the asks, nothing above it on the bids
+    assert ask_avail(liq) == [(101, 5), (102, 5), (103, 5)] and liq.asks_gone_below is None
+    empty = Liquidity(SYM)
+    empty.on_print(100, 1, None)
+    assert empty.available(BUY, 100) == 0 and empty.consumed_ask == {}
