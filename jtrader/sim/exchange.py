@@ -327,19 +327,8 @@ class SimulatedExchange:
                 liq.on_quote(msg)
                 if matcher.resting or (matcher.stops and matcher.book_stops):
                     matcher.after_book(ts)
-            elif msg.update_id > liq.book.update_id > 0:  # liq.newer_quote(msg), its cheap tests inlined
+            elif msg.update_id > liq.book.update_id > 0:  # liq.newer_quote(msg), inlined
                 liq.ticker = msg
-                book = liq.book
-                best, bound = book.asks.best, msg.ask
-                if best is not None and best < bound:
-                    mark, back = liq.asks_gone_below, liq.asks_back_order
-                    if mark is None or bound > mark or (back and back[0] < bound):
-                        liq.asks_gone(bound)
-                best, bound = book.bids.best, msg.bid
-                if best is not None and best > bound:
-                    mark, back = liq.bids_gone_above, liq.bids_back_order
-                    if mark is None or bound < mark or (back and -back[0] > bound):
-                        liq.bids_gone(bound)
         events = self._events
         if events and events[0].ts <= ts:
             return self._out.take_due(ts)

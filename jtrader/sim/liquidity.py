@@ -10,7 +10,8 @@ longer there, because
   maker's level at ``p`` (the aggressor's opposite side; for an unknown aggressor, the side the
   price reaches). Depth that comes every 100 ms (Binance) lags the tape, so without this a market
   order right after a print would fill at prices the print already took;
-* a **bookTicker** newer than the depth (a higher venue update id) shows a better level gone.
+* a **bookTicker** newer than the depth (a higher venue update id) shows a better level gone, for
+  as long as the depth has not caught up with it.
 
 Consumption at a level lasts until a newer depth message names that level (or a snapshot
 replaces the book); a quote-built book is rebuilt, and its consumption cleared, by each quote.
@@ -66,7 +67,8 @@ class Liquidity:
         self.from_quotes = False
         #: BookResync seen: the book is empty and deltas are ignored until a snapshot
         self.resyncing = False
-        #: the last quote newer than the depth: re-trims after an older depth message
+        #: the last quote newer than the depth (levels better than its bid/ask are gone), until the
+        #: depth catches up
         self.ticker: Quote | None = None
         #: every ask below / bid above this price is gone (None: no such mark) ...
         self.asks_gone_below: int | None = None
@@ -95,30 +97,34 @@ class Liquidity:
         if self.from_quotes:
             self.from_quotes = False
         self.book.update_id = msg.update_id
-        if self.consumed_bid:
-            consumed = self.consumed_bid
-            for price, _ in msg.bids:
-                consumed.pop(price, None)
-        if self.consumed_ask:
-            consumed = self.consumed_ask
-            for price, _ in msg.asks:
-                consumed.pop(price, None)
-        mark = self.bids_gone_above
+        # one pass per side: a named level's consumption ends, and it is back if a mark had it gone
+        consumed, mark = self.consumed_bid, self.bids_gone_above
         if mark is not None:
             back, heap = self.bids_back, self.bids_back_order
             for price, _ in msg.bids:
+                if consumed:
+                    consumed.pop(price, None)
                 if price > mark and price not in back:
                     back.add(price)
                     heapq.heappush(heap, -price)
-        mark = self.asks_gone_below
+        elif consumed:
+            for price, _ in msg.bids:
+                consumed.pop(price, None)
+        consumed, mark = self.consumed_ask, self.asks_gone_below
         if mark is not None:
             back, heap = self.asks_back, self.asks_back_order
             for price, _ in msg.asks:
+                if consumed:
+                    consumed.pop(price, None)
                 if price < mark and price not in back:
                     back.add(price)
                     heapq.heappush(heap, price)
-        if self.ticker is not None:
-            self._after_depth(msg.update_id)
+        elif consumed:
+            for price, _ in msg.asks:
+                consumed.pop(price, None)
+        ticker = self.ticker
+        if ticker is not None and msg.update_id >= ticker.update_id:
+            self.ticker = None  # the depth caught up with the quote: the depth rules again
         return True
 
     def _forget(self) -> None:
@@ -139,21 +145,14 @@ class Liquidity:
         self.from_quotes = False
         self.resyncing = False
         self._forget()
-        if self.ticker is not None:
-            self._after_depth(msg.update_id)
+        ticker = self.ticker
+        if ticker is not None and msg.update_id >= ticker.update_id:
+            self.ticker = None
 
     def _start(self, t: int) -> None:
         self.l2 = True
         if self._on_start is not None:
             self._on_start(t)
-
-    def _after_depth(self, update_id: int) -> None:
-        ticker = self.ticker
-        assert ticker is not None
-        if update_id >= ticker.update_id:
-            self.ticker = None  # the depth caught up with the quote
-        else:
-            self.trim(ticker)  # an older depth message: what the newer quote showed gone stays gone
 
     def resync(self) -> None:
         """The book is wrong until the next snapshot: empty it so nothing fills against it."""
@@ -172,14 +171,12 @@ class Liquidity:
         self._forget()
 
     def newer_quote(self, msg: Quote) -> None:
-        """A quote newer than the depth (update id above ``book.update_id``; Binance bookTicker): keep it, trim."""
-        self.ticker = msg
-        self.trim(msg)
+        """A quote newer than the depth (update id above ``book.update_id``; Binance bookTicker).
 
-    def trim(self, msg: Quote) -> None:
-        """Levels better than the quote's bid and ask are gone."""
-        self.asks_gone(msg.ask)
-        self.bids_gone(msg.bid)
+        Until the depth catches up (a depth message with an update id at least the quote's), the
+        levels better than its bid and ask are gone; a newer quote replaces it.
+        """
+        self.ticker = msg
 
     def asks_gone(self, bound: int) -> None:
         """Every ask below ``bound`` (ticks) is gone, including those a depth message brought back."""
@@ -226,13 +223,18 @@ class Liquidity:
     # -- taking -----------------------------------------------------------------------------
     def available(self, side: Side, price: int) -> int:
         """Lots at ``price`` a taker of ``side`` can take: displayed on the opposite side, net of consumption."""
+        ticker = self.ticker
         if side is BUY:
             mark = self.asks_gone_below
-            if mark is not None and price < mark and price not in self.asks_back:
+            if (mark is not None and price < mark and price not in self.asks_back) or (
+                ticker is not None and price < ticker.ask
+            ):
                 return 0
             return self.book.asks.levels.get(price, 0) - self.consumed_ask.get(price, 0)
         mark = self.bids_gone_above
-        if mark is not None and price > mark and price not in self.bids_back:
+        if (mark is not None and price > mark and price not in self.bids_back) or (
+            ticker is not None and price > ticker.bid
+        ):
             return 0
         return self.book.bids.levels.get(price, 0) - self.consumed_bid.get(price, 0)
 

@@ -79,7 +79,7 @@ def test_our_fills_are_consumed_until_the_level_updates() -> None:
     assert liq.available(BUY, 101) == 1 and liq.available(SELL, 99) == 0
 
 
-def test_a_quote_newer_than_the_depth_trims_the_levels_it_shows_gone_and_keeps_trimming_older_deltas() -> None:
+def test_a_quote_newer_than_the_depth_hides_the_levels_it_shows_gone_until_the_depth_catches_up() -> None:
     liq = booked(update_id=10)
     liq.newer_quote(Quote(T0 + 1, 0, SYM, 98, 5, 102, 1, 12))  # bookTicker u=12 > depth u=10
     assert ask_avail(liq) == [(101, 0), (102, 5), (103, 5)]
@@ -149,3 +149,14 @@ def test_an_empty_side_or_a_bound_behind_the_touch_takes_nothing() -> None:
     empty = Liquidity(SYM)
     empty.on_print(100, 1, None)
     assert empty.available(BUY, 100) == 0 and empty.consumed_ask == {}
+
+
+def test_only_the_newest_quote_counts_and_prints_still_consume_after_the_depth_catches_up() -> None:
+    liq = booked(update_id=10)
+    liq.newer_quote(Quote(T0 + 1, 0, SYM, 97, 5, 103, 1, 12))
+    assert ask_avail(liq) == [(101, 0), (102, 0), (103, 5)] and bid_avail(liq) == [(99, 0), (98, 0), (97, 5)]
+    liq.newer_quote(Quote(T0 + 2, 0, SYM, 99, 5, 101, 1, 13))  # the market came back
+    assert ask_avail(liq) == [(101, 5), (102, 5), (103, 5)] and bid_avail(liq) == [(99, 5), (98, 5), (97, 5)]
+    liq.on_print(102, 1, BUY)
+    liq.on_snapshot(snap(T0 + 3, [(99, 5)], [(101, 5), (102, 5)])._replace(update_id=13))
+    assert liq.ticker is None and liq.available(BUY, 101) == 5  # a snapshot ends everything
