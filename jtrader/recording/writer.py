@@ -260,6 +260,11 @@ class RecordingWriter:
         """Records written since the last chunk (lost if the process dies before the next flush)."""
         return self._n
 
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes of records written since the last chunk, before compression."""
+        return len(self._buf)
+
     def __enter__(self) -> RecordingWriter:
         return self
 
