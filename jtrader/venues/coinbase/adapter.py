@@ -79,12 +79,24 @@ class CoinbaseAdapter:
     products REST body (:meth:`on_http`) or a ``status`` frame; failing that, and when
     ``infer_instruments`` is true, a fallback grid is inferred from the first frame that names the
     product (:func:`jtrader.venues._common.default_instrument`).
+
+    ``typed_decoding`` (default true) reads the frames :mod:`jtrader.venues.coinbase.wire` describes
+    through its ``msgspec`` structs; false reads every frame through the general ``orjson`` path
+    (the oracle the typed path is tested against: both give the same messages and counters).
     """
 
     venue = "coinbase"
 
-    def __init__(self, instruments: dict[str, Instrument] | None = None, *, infer_instruments: bool = True) -> None:
+    def __init__(
+        self,
+        instruments: dict[str, Instrument] | None = None,
+        *,
+        infer_instruments: bool = True,
+        typed_decoding: bool = True,
+    ) -> None:
         self.stats = AdapterStats()
+        #: whether frames go through the typed decoder first (see the class docstring)
+        self.typed_decoding = typed_decoding
         self.registry = InstrumentRegistry(self.venue, instruments, infer_instruments, self.stats)
         #: products whose book is known wrong or incomplete until their next snapshot
         self.resyncing: set[str] = set()
@@ -188,6 +200,8 @@ class CoinbaseAdapter:
         """
         stats = self.stats
         stats.frames += 1
+        if not self.typed_decoding:
+            return self._general(ts, frame, connection)
         try:
             env = _decode(frame)
         except DECODE_ERRORS:
@@ -207,7 +221,7 @@ class CoinbaseAdapter:
             msgs = self._typed[type(env)](ts, env, connection)
         except PARSE_ERRORS:  # refused or counted by the general reading (off-grid levels): let it say which
             msg = _loads(frame)
-            out = self._dispatch(ts, msg, msg["channel"], msg["events"], connection, out)
+            out = self._dispatch(ts, msg, (msg["channel"], msg["events"], connection), out)
         else:
             if out:
                 out += msgs
@@ -242,14 +256,16 @@ class CoinbaseAdapter:
             if seq != last + 1:
                 out = self._gap(ts, connection, last + 1, seq)
         seqs[connection] = seq
-        out = self._dispatch(ts, msg, channel, events, connection, out)
+        out = self._dispatch(ts, msg, (channel, events, connection), out)
         stats.messages += len(out)
         return out
 
     def _dispatch(
-        self, ts: int, msg: dict, channel: object, events: list, connection: str, out: list[MarketMessage]
+        self, ts: int, msg: dict, where: tuple[object, list, str], out: list[MarketMessage]
     ) -> list[MarketMessage]:
-        """``out`` (the gap messages, if any) followed by what the general handler of ``channel`` makes."""
+        """``out`` (the gap messages, if any) followed by what the general handler of the frame's
+        channel makes; ``where`` is (channel, events, connection)."""
+        channel, events, connection = where
         handler = self._handlers.get(channel) if type(channel) is str else None
         if handler is None:
             self.stats.unknown_channel += 1

@@ -117,7 +117,9 @@ def split_bulk(inst: Instrument, updates: list) -> tuple[list[tuple[int, int]], 
     )
 
 
-def split_typed(inst: Instrument, updates: list, memo: LevelMemo) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def split_typed(
+    inst: Instrument, updates: list, memo: LevelMemo
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """:func:`split_l2_levels` of typed levels (``L2Level``: the side is ``bid`` or ``offer``), through
     ``memo`` (a :class:`LevelMemo` of ``inst``) or, from :data:`TYPED_BULK_MIN_LEVELS` on, column by
     column. Raises on anything unusual, off-grid levels included (the general path counts those)."""

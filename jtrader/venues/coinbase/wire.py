@@ -199,7 +199,9 @@ class SubscriptionsFrame(_Envelope, tag="subscriptions", gc=False):
     client_id: str = ""
 
 
-TypedFrame = L2Frame | TradesFrame | TickerFrame | TickerBatchFrame | CandlesFrame | HeartbeatsFrame | SubscriptionsFrame
+TypedFrame = (
+    L2Frame | TradesFrame | TickerFrame | TickerBatchFrame | CandlesFrame | HeartbeatsFrame | SubscriptionsFrame
+)
 
 #: bytes or str of one frame -> one of the ``*Frame`` structs; raises one of :data:`DECODE_ERRORS`
 FRAME_DECODER: msgspec.json.Decoder[TypedFrame] = msgspec.json.Decoder(TypedFrame)
