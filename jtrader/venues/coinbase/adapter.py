@@ -34,9 +34,10 @@ read, every book of that connection) are marked resyncing, since an update was l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import orjson
+from msgspec import to_builtins
 
 from jtrader.errors import MalformedMessageError
 from jtrader.model import BookResync, Instrument, MarketMessage, SequenceGap, VenueNotice, parse_rfc3339_ns
@@ -44,16 +45,31 @@ from jtrader.model.messages import make_book_delta
 from jtrader.venues._common import MAX_CLOCK_SKEW_NS, PARSE_ERRORS
 from jtrader.venues.coinbase import channels
 from jtrader.venues.coinbase.candles import CandleAssembler, parse_candle_rows
-from jtrader.venues.coinbase.l2 import parse_l2
-from jtrader.venues.coinbase.levels import BULK_MIN_LEVELS, split_memo
+from jtrader.venues.coinbase.l2 import L2Result, parse_l2, parse_l2_typed
+from jtrader.venues.coinbase.levels import BULK_MIN_LEVELS, split_memo, split_typed
 from jtrader.venues.coinbase.products import parse_products
 from jtrader.venues.coinbase.rest import subscribe_frames, unsubscribe_frames
+from jtrader.venues.coinbase.wire import (
+    DECODE_ERRORS,
+    FRAME_DECODER,
+    CandlesFrame,
+    HeartbeatsFrame,
+    L2Frame,
+    SubscriptionsFrame,
+    TickerBatchFrame,
+    TickerFrame,
+    TradesFrame,
+    TypedFrame,
+)
 from jtrader.venues.instruments import InstrumentRegistry
 from jtrader.venues.stats import AdapterStats
 
 __all__ = ["CoinbaseAdapter"]
 
 _loads = orjson.loads
+_decode = FRAME_DECODER.decode
+#: a typed-path channel handler: (receive ts ns, frame struct, connection) -> messages
+TypedHandler = Callable[[int, TypedFrame, str], list[MarketMessage]]
 
 
 class CoinbaseAdapter:
@@ -63,12 +79,24 @@ class CoinbaseAdapter:
     products REST body (:meth:`on_http`) or a ``status`` frame; failing that, and when
     ``infer_instruments`` is true, a fallback grid is inferred from the first frame that names the
     product (:func:`jtrader.venues._common.default_instrument`).
+
+    ``typed_decoding`` (default true) reads the frames :mod:`jtrader.venues.coinbase.wire` describes
+    through its ``msgspec`` structs; false reads every frame through the general ``orjson`` path
+    (the oracle the typed path is tested against: both give the same messages and counters).
     """
 
     venue = "coinbase"
 
-    def __init__(self, instruments: dict[str, Instrument] | None = None, *, infer_instruments: bool = True) -> None:
+    def __init__(
+        self,
+        instruments: dict[str, Instrument] | None = None,
+        *,
+        infer_instruments: bool = True,
+        typed_decoding: bool = True,
+    ) -> None:
         self.stats = AdapterStats()
+        #: whether frames go through the typed decoder first (see the class docstring)
+        self.typed_decoding = typed_decoding
         self.registry = InstrumentRegistry(self.venue, instruments, infer_instruments, self.stats)
         #: products whose book is known wrong or incomplete until their next snapshot
         self.resyncing: set[str] = set()
@@ -87,6 +115,16 @@ class CoinbaseAdapter:
             "heartbeats": self._heartbeats,
             "status": self._status,
             "subscriptions": self._subscriptions,
+        }
+        #: the typed path's handlers, by frame struct (:mod:`jtrader.venues.coinbase.wire`)
+        self._typed: dict[type, TypedHandler] = {
+            L2Frame: self._l2_typed,
+            TradesFrame: self._typed_via_dicts(self._trades),
+            TickerFrame: self._typed_via_dicts(self._ticker),
+            TickerBatchFrame: self._typed_via_dicts(self._ticker),
+            CandlesFrame: self._typed_via_dicts(self._candles),
+            HeartbeatsFrame: self._typed_via_dicts(self._heartbeats),
+            SubscriptionsFrame: self._typed_via_dicts(self._subscriptions),
         }
 
     # -- public API ---------------------------------------------------------------------------
@@ -153,9 +191,48 @@ class CoinbaseAdapter:
         return []
 
     def on_frame(self, ts: int, frame: bytes | str, connection: str = "") -> list[MarketMessage]:
-        """Parse one websocket frame into messages. Never raises on bad input."""
+        """Parse one websocket frame into messages. Never raises on bad input.
+
+        A frame the typed decoder describes (:mod:`jtrader.venues.coinbase.wire`) is read from its
+        structs; any other frame, and any frame whose typed reading fails, takes the general path
+        (``orjson`` dicts), which counts and names what is wrong. Both give the same messages and
+        counters (``tests/unit/venues/test_typed_decoding.py`` compares them frame by frame).
+        """
         stats = self.stats
         stats.frames += 1
+        if not self.typed_decoding:
+            return self._general(ts, frame, connection)
+        try:
+            env = _decode(frame)
+        except DECODE_ERRORS:
+            return self._general(ts, frame, connection)
+        seq = env.sequence_num
+        seqs = self._seq
+        last = seqs.get(connection)
+        out: list[MarketMessage] = []
+        if last is not None:
+            if seq <= last:
+                stats.duplicates += 1
+                return out
+            if seq != last + 1:
+                out = self._gap(ts, connection, last + 1, seq)
+        seqs[connection] = seq
+        try:
+            msgs = self._typed[type(env)](ts, env, connection)
+        except PARSE_ERRORS:  # refused or counted by the general reading (off-grid levels): let it say which
+            msg = _loads(frame)
+            out = self._dispatch(ts, msg, (msg["channel"], msg["events"], connection), out)
+        else:
+            if out:
+                out += msgs
+            else:
+                out = msgs
+        stats.messages += len(out)
+        return out
+
+    def _general(self, ts: int, frame: bytes | str, connection: str) -> list[MarketMessage]:
+        """:meth:`on_frame` for a frame the typed decoder refused: ``orjson`` dicts, every check named."""
+        stats = self.stats
         try:
             msg = _loads(frame)
             if type(msg) is not dict:
@@ -179,21 +256,31 @@ class CoinbaseAdapter:
             if seq != last + 1:
                 out = self._gap(ts, connection, last + 1, seq)
         seqs[connection] = seq
-        handler = self._handlers.get(channel) if type(channel) is str else None
-        if handler is None:
-            stats.unknown_channel += 1
-        else:
-            try:
-                if out:
-                    out += handler(ts, msg, events, connection)
-                else:
-                    out = handler(ts, msg, events, connection)
-            except PARSE_ERRORS as exc:
-                self._malformed(exc)
-                if channel == "l2_data":
-                    out += self._bad_l2(ts, events, connection)
+        out = self._dispatch(ts, msg, (channel, events, connection), out)
         stats.messages += len(out)
         return out
+
+    def _dispatch(
+        self, ts: int, msg: dict, where: tuple[object, list, str], out: list[MarketMessage]
+    ) -> list[MarketMessage]:
+        """``out`` (the gap messages, if any) followed by what the general handler of the frame's
+        channel makes; ``where`` is (channel, events, connection)."""
+        channel, events, connection = where
+        handler = self._handlers.get(channel) if type(channel) is str else None
+        if handler is None:
+            self.stats.unknown_channel += 1
+            return out
+        try:
+            msgs = handler(ts, msg, events, connection)
+        except PARSE_ERRORS as exc:
+            self._malformed(exc)
+            if channel == "l2_data":
+                out += self._bad_l2(ts, events, connection)
+            return out
+        if out:
+            out += msgs
+            return out
+        return msgs
 
     # -- state changes --------------------------------------------------------------------------
     def _malformed(self, exc: BaseException) -> list[MarketMessage]:
@@ -262,8 +349,32 @@ class CoinbaseAdapter:
                             pass  # the general path raises the right error or counts off-grid levels
                         else:
                             return [make_book_delta((ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0))]
-        result = parse_l2(ts, ts_ex, events, books, self.registry)
-        # the whole frame parsed: commit
+        return self._commit_l2(books, parse_l2(ts, ts_ex, events, books, self.registry))
+
+    def _l2_typed(self, ts: int, env: L2Frame, connection: str) -> list[MarketMessage]:
+        """:meth:`_l2` of a typed frame (raises on whatever the general reading refuses or counts)."""
+        ts_ex = parse_rfc3339_ns(env.timestamp)
+        clock = self.registry.clock
+        base = clock.offset
+        if base is None or not -MAX_CLOCK_SKEW_NS <= ts_ex - ts - base <= MAX_CLOCK_SKEW_NS:
+            clock.check(ts, ts_ex, "timestamp")  # sets the offset, or raises with the reason
+        books = self._books.get(connection)
+        if books is None:
+            books = self._books[connection] = set()
+        events = env.events
+        if len(events) == 1:  # the usual frame: one update of a book this connection feeds
+            ev = events[0]
+            symbol = ev.product_id
+            if ev.type == "update" and symbol in books:
+                registry = self.registry
+                memo = registry.memos.get(symbol)
+                if memo is not None and memo.instrument is registry.instruments.get(symbol):
+                    bids, asks = split_typed(memo.instrument, ev.updates, memo)
+                    return [make_book_delta((ts, ts_ex, symbol, tuple(bids), tuple(asks), 0, 0))]
+        return self._commit_l2(books, parse_l2_typed(ts, ts_ex, events, books, self.registry))
+
+    def _commit_l2(self, books: set[str], result: L2Result) -> list[MarketMessage]:
+        """Commit what a whole ``l2_data`` frame that parsed completely means; its messages."""
         if result.new:
             self.registry.commit(result.new)
         for symbol in result.snapshots:
@@ -276,6 +387,15 @@ class CoinbaseAdapter:
         if result.off_grid:
             self.stats.off_grid_levels += result.off_grid
         return result.messages
+
+    def _typed_via_dicts(self, handler: Callable[[int, dict, list, str], list[MarketMessage]]) -> TypedHandler:
+        """A typed handler that hands the frame's events, as plain dicts, to the general ``handler``
+        (channels whose speed does not matter: one parser for both paths)."""
+
+        def typed(ts: int, env: TypedFrame, connection: str) -> list[MarketMessage]:
+            return handler(ts, {"timestamp": env.timestamp}, to_builtins(env.events), connection)
+
+        return typed
 
     def _envelope_time(self, ts: int, msg: dict) -> int:
         return self.registry.clock.check(ts, parse_rfc3339_ns(msg["timestamp"]), "timestamp")

@@ -5,6 +5,11 @@
 book this connection does not feed (no snapshot yet, or resyncing after a gap) is skipped and
 counted; the adapter's one-event fast path (``CoinbaseAdapter``) handles the common case without
 this module and gives the same messages.
+
+:func:`parse_l2` reads the frame as ``orjson`` dicts (the general path: every error named);
+:func:`parse_l2_typed` reads the typed events of :data:`~jtrader.venues.coinbase.wire.FRAME_DECODER`
+and gives the same result for every frame it does not refuse (it refuses off-grid levels, which
+only the general path counts).
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from jtrader.errors import MalformedMessageError, OffGridError
 from jtrader.model import Instrument, MarketMessage
 from jtrader.model.messages import make_book_delta, make_book_snapshot
 from jtrader.venues.coinbase.channels import objects
-from jtrader.venues.coinbase.levels import split_l2_levels
+from jtrader.venues.coinbase.levels import split_l2_levels, split_typed
+from jtrader.venues.coinbase.wire import L2Event
 from jtrader.venues.instruments import InstrumentRegistry
 
-__all__ = ["L2Result", "parse_l2"]
+__all__ = ["L2Result", "parse_l2", "parse_l2_typed"]
 
 
 @dataclass(slots=True)
@@ -68,4 +74,32 @@ def parse_l2(ts: int, ts_exchange: int, events: list, books: set[str], registry:
         else:
             result.messages.append(make_book_delta((ts, ts_exchange, symbol, tuple(bids), tuple(asks), 0, 0)))
     result.off_grid = off_grid[0]
+    return result
+
+
+def parse_l2_typed(
+    ts: int, ts_exchange: int, events: list[L2Event], books: set[str], registry: InstrumentRegistry
+) -> L2Result:
+    """:func:`parse_l2` of typed events; raises one of ``PARSE_ERRORS`` on anything :func:`parse_l2`
+    would refuse *or count* (off-grid levels), with no state changed."""
+    result = L2Result()
+    for ev in events:
+        kind = ev.type
+        symbol = ev.product_id
+        updates = ev.updates
+        if kind == "update":
+            if symbol not in books and symbol not in result.snapshots:
+                result.skipped += 1
+                continue
+        elif kind != "snapshot":
+            raise MalformedMessageError(f"l2_data event type {kind!r}")
+        inst = registry.instruments.get(symbol)
+        if inst is None:
+            inst = registry.lookup(symbol, (u.price_level for u in updates), result.new)
+        bids, asks = split_typed(inst, updates, registry.memo(inst))
+        if kind == "snapshot":
+            result.snapshots.append(symbol)
+            result.messages.append(make_book_snapshot((ts, ts_exchange, symbol, tuple(bids), tuple(asks), 0)))
+        else:
+            result.messages.append(make_book_delta((ts, ts_exchange, symbol, tuple(bids), tuple(asks), 0, 0)))
     return result

@@ -4,17 +4,22 @@ The replay hot path: every level of every book frame passes here. Three ways to 
 (tested against each other): column by column for long lists (snapshots), through a
 :class:`~jtrader.venues._common.LevelMemo` for short ones (updates repeat the same strings), and
 a plain loop that raises the error of the first bad level. ``offer`` is the ask side.
+
+The updates come as dicts (``orjson``, the general path) or as typed
+:class:`~jtrader.venues.coinbase.wire.L2Level` structs (``msgspec``, the hot path):
+:func:`split_typed` is :func:`split_l2_levels` for the latter, without the off-grid allowance
+(it raises, and the adapter's general path counts the off-grid levels).
 """
 
 from __future__ import annotations
 
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from jtrader.errors import MalformedMessageError, OffGridError
 from jtrader.model import Instrument
 from jtrader.venues._common import PARSE_ERRORS, LevelMemo
 
-__all__ = ["BULK_MIN_LEVELS", "split_bulk", "split_l2_levels", "split_memo"]
+__all__ = ["BULK_MIN_LEVELS", "TYPED_BULK_MIN_LEVELS", "split_bulk", "split_l2_levels", "split_memo", "split_typed"]
 
 
 #: the fields of one websocket ``l2_data`` update that make a level
@@ -23,6 +28,12 @@ _PRICE_LEVEL = itemgetter("price_level")
 _NEW_QUANTITY = itemgetter("new_quantity")
 #: below this many updates the plain loop is faster than the list parsers
 BULK_MIN_LEVELS = 8
+#: the same threshold for typed levels, whose memo loop is cheaper (attributes, no side check)
+TYPED_BULK_MIN_LEVELS = 64
+#: the same fields of a typed level (:class:`~jtrader.venues.coinbase.wire.L2Level`)
+_SIDE_ATTR = attrgetter("side")
+_PRICE_ATTR = attrgetter("price_level")
+_SIZE_ATTR = attrgetter("new_quantity")
 
 
 def split_l2_levels(
@@ -101,9 +112,50 @@ def split_memo(memo: LevelMemo, updates: list) -> tuple[list[tuple[int, int]], l
 
 def split_bulk(inst: Instrument, updates: list) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """:func:`split_l2_levels` of a valid list, column by column; raises on anything unusual."""
-    sides = list(map(_SIDE, updates))
-    prices = list(map(_PRICE_LEVEL, updates))
-    sizes = list(map(_NEW_QUANTITY, updates))
+    return _split_columns(
+        inst, list(map(_SIDE, updates)), list(map(_PRICE_LEVEL, updates)), list(map(_NEW_QUANTITY, updates))
+    )
+
+
+def split_typed(
+    inst: Instrument, updates: list, memo: LevelMemo
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """:func:`split_l2_levels` of typed levels (``L2Level``: the side is ``bid`` or ``offer``), through
+    ``memo`` (a :class:`LevelMemo` of ``inst``) or, from :data:`TYPED_BULK_MIN_LEVELS` on, column by
+    column. Raises on anything unusual, off-grid levels included (the general path counts those)."""
+    if len(updates) >= TYPED_BULK_MIN_LEVELS:
+        return _split_columns(
+            inst, list(map(_SIDE_ATTR, updates)), list(map(_PRICE_ATTR, updates)), list(map(_SIZE_ATTR, updates))
+        )
+    prices, sizes, limit = memo.prices, memo.sizes, memo.limit
+    bids: list[tuple[int, int]] = []
+    asks: list[tuple[int, int]] = []
+    for u in updates:
+        text = u.price_level
+        price = prices.get(text)
+        if price is None:
+            price = inst.price_to_ticks(text)
+            if len(prices) >= limit:
+                prices.clear()
+            prices[text] = price
+        text = u.new_quantity
+        size = sizes.get(text)
+        if size is None:
+            size = inst.size_to_lots(text)
+            if len(sizes) >= limit:
+                sizes.clear()
+            sizes[text] = size
+        if u.side == "bid":
+            bids.append((price, size))
+        else:
+            asks.append((price, size))
+    return bids, asks
+
+
+def _split_columns(
+    inst: Instrument, sides: list, prices: list, sizes: list
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(bids, asks) of the columns of one updates list; raises on anything unusual."""
     levels = list(zip(inst.prices_to_ticks(prices), inst.sizes_to_lots(sizes), strict=True))
     n = len(levels)
     n_bids = sides.count("bid")
