@@ -22,9 +22,9 @@ from jtrader.errors import ConfigError, RecordingError
 from jtrader.paper import events as paper_events
 from jtrader.paper.config import METADATA_KEY, PaperConfig
 from jtrader.paper.session import PaperSession
-from jtrader.recording import EVENTS_VERSION, Direction, Record, RecordingWriter, open_recording
+from jtrader.recording import EVENTS_VERSION, Direction, Record, RecordingReader, RecordingWriter, open_recording
 
-__all__ = ["Reopened", "new_session", "resume_session"]
+__all__ = ["Reopened", "new_session", "rebuild", "resume_session"]
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,13 @@ def new_session(
     return Reopened(PaperSession(config, writer), 1, 0)
 
 
-def resume_session(path: str | Path, now_ns: int | None = None) -> tuple[PaperConfig, Reopened]:
-    """Rebuild the session recorded in ``path`` and reopen the file to continue it (see the module docstring).
+def rebuild(path: str | Path) -> tuple[PaperConfig, PaperSession, RecordingReader]:
+    """The session recorded in ``path``, rebuilt by replaying it (nothing written); and the reader.
 
-    Refused with :class:`ConfigError` / :class:`RecordingError`: a file that is not a paper
-    recording, that has damage other than a cut end (corrupt chunks, impossible times), whose
-    session ended (normally or by a strategy error), or that does not replay to its own events.
+    The session stands as it was after the last recorded record. Refused with
+    :class:`ConfigError` / :class:`RecordingError`: a file that is not a paper recording, that has
+    damage other than a cut end (corrupt chunks, impossible times), whose session ended (normally
+    or by a strategy error), or that does not replay to its own events.
     """
     reader = open_recording(path)
     config = PaperConfig.from_header(reader.header)
@@ -75,9 +76,7 @@ def resume_session(path: str | Path, now_ns: int | None = None) -> tuple[PaperCo
         if record.direction is Direction.EVENT:
             marker = paper_events.decode(record.payload)["type"]
             if marker == paper_events.END:
-                raise ConfigError(
-                    f"{path}: the session ended normally; start a new one (resume is for a crashed session)"
-                )
+                raise ConfigError(f"{path}: the session ended normally; start a new one (resume is for a crash)")
             if marker == paper_events.ERROR:
                 raise ConfigError(f"{path}: the session ended with a strategy error; it cannot be resumed")
             if marker != paper_events.RESUMED:
@@ -89,6 +88,14 @@ def resume_session(path: str | Path, now_ns: int | None = None) -> tuple[PaperCo
         raise RecordingError(f"{path} is damaged ({'; '.join(damage.describe())}): it cannot be resumed")
     if session.over:
         raise ConfigError(f"{path}: the session cannot go on ({session.over})")
+    return config, session, reader
+
+
+def resume_session(path: str | Path, now_ns: int | None = None) -> tuple[PaperConfig, Reopened]:
+    """Rebuild the session recorded in ``path`` (:func:`rebuild`) and reopen the file to continue it:
+    the events the crash lost written again, a ``PaperResumed`` marker, a ``disconnect`` record for
+    each connection the crash lost (at ``now_ns``, default the wall clock)."""
+    config, session, reader = rebuild(path)
     writer = RecordingWriter.append_to(
         path, reader.header, at=reader.data_end, records_before=reader.records_read, **_CHUNKING
     )
