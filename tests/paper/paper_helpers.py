@@ -19,7 +19,13 @@ from jtrader.paper.resume import new_session, resume_session
 from jtrader.paper.runner import PaperOptions, PaperRunner
 
 #: transport settings that make a test fast: short backoff, quick retries
-FAST = {"backoff_initial_s": 0.01, "backoff_max_s": 0.05, "subscribe_timeout_s": 2.0, "send_rate": 1000.0, "tick_s": 0.02}
+FAST = {
+    "backoff_initial_s": 0.01,
+    "backoff_max_s": 0.05,
+    "subscribe_timeout_s": 2.0,
+    "send_rate": 1000.0,
+    "tick_s": 0.02,
+}
 #: every fault kind, at rates that hit a ~1,000-frame session a handful of times
 ALL_FAULTS = (
     "drop=0.01,dup=0.01,reorder=0.01,gap_every=200,disconnect_every=500,stall_s=0.6,stall_every=400,"
@@ -57,7 +63,12 @@ async def run_paper(
         _, reopened = resume_session(out)
     else:
         cfg = PaperConfig.create(
-            plan.venue, plan.products, strategy, MM_PARAMS if params is None else params, channels=plan.channels, **config
+            plan.venue,
+            plan.products,
+            strategy,
+            MM_PARAMS if params is None else params,
+            channels=plan.channels,
+            **config,
         )
         reopened = new_session(out, cfg, {"recorder": "test"}, created_ns=1_767_225_600_000_000_000)
     runner = PaperRunner(
@@ -102,7 +113,9 @@ async def paper_session(
     source: Path, out: Path, faults: str = "", seed: int = 7, speed: float | None = SPEED, **kwargs: Any
 ) -> tuple[dict[str, Any], Any]:
     """A paper session against a fresh local venue serving ``source`` (in this process)."""
-    async with LocalVenue(source, faults=FaultSpec.parse(faults), seed=seed, heartbeat_fill_s=0.1, speed=speed) as venue:
+    async with LocalVenue(
+        source, faults=FaultSpec.parse(faults), seed=seed, heartbeat_fill_s=0.1, speed=speed
+    ) as venue:
         return await run_paper(venue, out, **kwargs)
 
 

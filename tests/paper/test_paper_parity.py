@@ -58,7 +58,12 @@ def test_the_recording_is_a_replayable_recording_with_its_events_beside_the_mark
     # the header holds every decision input
     paper = reader.header.metadata["paper"]
     assert paper["strategy"] == "market_maker" and paper["params"]["half_spread_ticks"] == "1"
-    assert (paper["cash"], paper["maker_bps"], paper["taker_bps"], paper["latency_ns"]) == ("100000", "0", "0", 50_000_000)
+    assert (paper["cash"], paper["maker_bps"], paper["taker_bps"], paper["latency_ns"]) == (
+        "100000",
+        "0",
+        "0",
+        50_000_000,
+    )
     # the first REST body is the instruments body the session learned its instruments from
     first_http = next(r for r in records if r.direction is Direction.HTTP)
     assert ("products" in (first_http.url or "")) or ("exchangeInfo" in (first_http.url or ""))

@@ -49,7 +49,9 @@ def state_of(engine) -> dict:
         "balances": engine.portfolio.balances(),
         "record": engine.portfolio.to_record(),
         "positions": {s: engine.portfolio.position(s) for s in engine.instruments},
-        "open": sorted((o.order_id, o.side.value, o.price, o.size, o.filled, o.status.value) for o in engine.ctx.open_orders()),
+        "open": sorted(
+            (o.order_id, o.side.value, o.price, o.size, o.filled, o.status.value) for o in engine.ctx.open_orders()
+        ),
         "state": engine.trading_state.value,
         "clock": engine.clock.now,
         "events": len(engine.result.events),
