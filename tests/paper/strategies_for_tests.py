@@ -45,20 +45,25 @@ class RaiseOnBook(Strategy):
 
 class RestingBid(Strategy):
     """One post-only bid 20 ticks under the best bid of the first ready book, left resting; and on every
-    trade while a book resyncs, one more bid that the risk manager must deny (BOOK_RESYNCING)."""
+    trade or quote of that symbol while its book resyncs (at most 5 times), one more bid that the risk
+    manager must deny (BOOK_RESYNCING)."""
 
     name = "resting_bid"
 
-    placed = False
+    symbol: str | None = None
     tried_while_resyncing = 0
 
     def on_book(self, ctx: Context, msg: Any) -> None:
-        if not self.placed and ctx.book_ready(msg.symbol):
+        if self.symbol is None and ctx.book_ready(msg.symbol):
             inst = ctx.instrument(msg.symbol)
-            ctx.buy(msg.symbol, inst.size_to_lots("0.001"), ctx.book(msg.symbol).best_bid - 20, post_only=True)
-            self.placed = True
+            ctx.buy(msg.symbol, inst.size_to_lots("0.01"), ctx.book(msg.symbol).best_bid - 20, post_only=True)
+            self.symbol = msg.symbol
+
+    def on_quote(self, ctx: Context, msg: Any) -> None:
+        self.on_trade(ctx, msg)
 
     def on_trade(self, ctx: Context, msg: Any) -> None:
-        if self.placed and not ctx.book_ready(msg.symbol) and self.tried_while_resyncing < 5:
+        if msg.symbol == self.symbol and not ctx.book_ready(msg.symbol) and self.tried_while_resyncing < 5:
             self.tried_while_resyncing += 1
-            ctx.buy(msg.symbol, ctx.instrument(msg.symbol).size_to_lots("0.001"), msg.price - 20, post_only=True)
+            price = msg.price if hasattr(msg, "price") else msg.bid
+            ctx.buy(msg.symbol, ctx.instrument(msg.symbol).size_to_lots("0.01"), price - 20, post_only=True)

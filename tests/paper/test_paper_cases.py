@@ -1,0 +1,64 @@
+"""Paper sessions against ``serve`` (in process) in the cases that matter: the kill switch tripping
+mid-session, and a book resyncing while the strategy has an order resting on it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from paper_helpers import TESTS, paper_on
+
+from jtrader.paper import events as paper_events
+from jtrader.paper.parity import check_parity
+from jtrader.recording import Direction, open_recording
+
+STRATEGIES = TESTS / "strategies_for_tests.py"
+
+
+def events_of(path: Path) -> list[dict]:
+    return [paper_events.decode(r.payload) for r in open_recording(path) if r.direction is Direction.EVENT]
+
+
+def test_the_kill_switch_mid_session_halts_cancels_and_denies_from_then_on(coinbase_src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kill.jtrec"
+    summary, session = paper_on(
+        coinbase_src, out, strategy=f"{STRATEGIES}:KillAfterFills", params=["half_spread_ticks=1", "fills=2"]
+    )
+    events = events_of(out)
+    halt = next(i for i, e in enumerate(events) if e["type"] == "RiskStateChanged")
+    assert events[halt]["new"] == "HALTED" and "kill_switch" in events[halt]["reason"]
+    assert sum(e["type"] == "OrderFilled" for e in events[:halt]) == 2  # it tripped at the second fill, mid-session
+    steps = [e["step"] for e in events[halt:] if e["type"] == "EmergencyAction"]
+    assert steps[:4] == ["halt", "cancel_all", "flatten", "verify_flat"]
+    after = Counter(e["type"] for e in events[halt + 1 :])
+    # the market maker kept quoting: every new order was denied, none reached the exchange
+    denied = [e for e in events[halt + 1 :] if e["type"] == "OrderDenied"]
+    assert len(denied) > 10 and {e["reason"] for e in denied} == {"HALTED"}
+    assert after["OrderFilled"] == 0
+    # orders already in flight when it tripped were accepted later and cancelled: none is left open
+    assert session.engine.trading_state.value == "HALTED" and not session.engine.ctx.open_orders()
+    assert summary["handler"]["frames"] > 0 and session.finished
+    result = check_parity(out)
+    assert result["identical"], result["first_divergence"]
+    assert result["orders_paper"] == result["orders_replay"] and result["fills_paper"] == 2
+
+
+def test_a_book_resync_with_an_order_resting_on_it_keeps_the_strategy_from_trading_on_that_book(
+    binance_src: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "resync.jtrec"
+    summary, session = paper_on(binance_src, out, "gap_every=150", strategy=f"{STRATEGIES}:RestingBid", params=[])
+    strategy = session.strategy
+    assert summary["handler"]["gaps"] > 0 and summary["handler"]["resyncs"] > 0
+    events = events_of(out)
+    accepted = [e for e in events if e["type"] == "OrderAccepted"]
+    assert [e["symbol"] for e in accepted] == [strategy.symbol]  # the resting bid, and nothing more
+    denied = [e for e in events if e["type"] == "OrderDenied"]
+    assert strategy.tried_while_resyncing == len(denied) > 0
+    assert {(e["symbol"], e["reason"]) for e in denied} == {(strategy.symbol, "BOOK_RESYNCING")}
+    # the resting order lived through every resync: still open, untouched, at the end
+    open_orders = session.engine.ctx.open_orders()
+    assert [o.order_id for o in open_orders] == [accepted[0]["order_id"]] and open_orders[0].filled == 0
+    result = check_parity(out)
+    assert result["identical"], result["first_divergence"]
+    assert result["orders_paper"] == result["orders_replay"]
