@@ -62,3 +62,36 @@ def test_a_book_resync_with_an_order_resting_on_it_keeps_the_strategy_from_tradi
     result = check_parity(out)
     assert result["identical"], result["first_divergence"]
     assert result["orders_paper"] == result["orders_replay"]
+
+
+class Lines:
+    """A tracker that keeps what the status line showed (the runner's tracker interface)."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.advanced = 0
+        self.closed = False
+
+    def advance(self, n: int) -> None:
+        self.advanced += n
+
+    def describe(self, text: str) -> None:
+        self.labels.append(text)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_status_line_shows_state_rate_equity_open_orders_and_trading_state(
+    coinbase_src: Path, tmp_path: Path
+) -> None:
+    lines = Lines()
+    _, session = paper_on(coinbase_src, tmp_path / "status.jtrec", tracker=lines)
+    assert lines.closed and lines.advanced == session.frames > 0
+    live = [t for t in lines.labels if t.startswith("paper live | ") and "equity" in t]
+    assert live, lines.labels
+    parts = live[len(live) // 2].split(" | ")
+    assert parts[1].endswith(" msg/s") and float(parts[1].split()[0].replace(",", "")) > 0
+    assert parts[2].startswith("equity ") and parts[2].endswith(" USD")
+    assert parts[3].startswith("open ") and int(parts[3].split()[1]) >= 0
+    assert parts[4] == "ACTIVE"
