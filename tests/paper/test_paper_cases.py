@@ -3,7 +3,6 @@ mid-session, and a book resyncing while the strategy has an order resting on it.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from paper_helpers import TESTS, paper_on
@@ -30,17 +29,20 @@ def test_the_kill_switch_mid_session_halts_cancels_and_denies_from_then_on(coinb
     assert sum(e["type"] == "OrderFilled" for e in events[:halt]) == 2  # it tripped at the second fill, mid-session
     steps = [e["step"] for e in events[halt:] if e["type"] == "EmergencyAction"]
     assert steps[:4] == ["halt", "cancel_all", "flatten", "verify_flat"]
-    after = Counter(e["type"] for e in events[halt + 1 :])
     # the market maker kept quoting: every new order was denied, none reached the exchange
     denied = [e for e in events[halt + 1 :] if e["type"] == "OrderDenied"]
     assert len(denied) > 10 and {e["reason"] for e in denied} == {"HALTED"}
-    assert after["OrderFilled"] == 0
-    # orders already in flight when it tripped were accepted later and cancelled: none is left open
+    # no order sent after the halt reached the exchange: whatever was accepted or filled after it (an order
+    # in flight, a resting one filled before its cancel arrived) was sent before the first denial
+    first_denied = min(int(e["order_id"].rsplit("-", 1)[1]) for e in denied)
+    late = [e for e in events[halt + 1 :] if e["type"] in ("OrderAccepted", "OrderFilled")]
+    assert all(int(e["order_id"].rsplit("-", 1)[1]) < first_denied for e in late)
+    # none is left open at the end
     assert session.engine.trading_state.value == "HALTED" and not session.engine.ctx.open_orders()
     assert summary["handler"]["frames"] > 0 and session.finished
     result = check_parity(out)
     assert result["identical"], result["first_divergence"]
-    assert result["orders_paper"] == result["orders_replay"] and result["fills_paper"] == 2
+    assert result["orders_paper"] == result["orders_replay"] and result["fills_paper"] == result["fills_replay"] >= 2
 
 
 def test_a_book_resync_with_an_order_resting_on_it_keeps_the_strategy_from_trading_on_that_book(
