@@ -119,3 +119,36 @@ def test_bench_paper_latency_at_a_paced_rate(benchmark, session: Path, tmp_path:
     figures = benchmark.pedantic(run, rounds=1, iterations=1)
     benchmark.extra_info.update(figures)
     assert figures["lag_p50_ms"] > -1000  # a sanity check of the arithmetic, never a timing threshold
+
+
+def test_bench_paper_session_per_frame_cost_without_a_socket(benchmark, session: Path, tmp_path: Path) -> None:
+    """The decision path alone: each record of the source through a fresh :class:`PaperSession` (record
+    written, adapter parse, engine, event records, flushes), timed per frame; no socket, no server."""
+    from jtrader.paper.session import PaperSession
+
+    records = list(open_source(session))
+    config = PaperConfig.create("binance", ["BTCUSDT", "ETHUSDT"], "market_maker", ["half_spread_ticks=1"])
+
+    def run() -> dict[str, Any]:
+        reopened = new_session(tmp_path / "direct.jtrec", config, {"recorder": "bench"}, created_ns=0)
+        paper: PaperSession = reopened.session
+        costs: list[int] = []
+        clock = time.perf_counter_ns
+        for record in records:
+            started = clock()
+            paper.feed_record(record)
+            if record.direction is Direction.RECV:
+                costs.append(clock() - started)
+        paper.finish()
+        ordered = sorted(costs)
+        return {
+            "frames": len(costs),
+            "frame_p50_us": round(ordered[len(ordered) // 2] / 1000, 1),
+            "frame_p99_us": round(ordered[int(0.99 * (len(ordered) - 1))] / 1000, 1),
+            "frames_per_s_one_core": round(len(costs) / (sum(costs) / 1e9)),
+            "orders": paper.summary()["orders"],
+        }
+
+    figures = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update(figures)
+    assert figures["frames"] > 0
