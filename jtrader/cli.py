@@ -162,7 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
 
     rep = sub.add_parser("report", help="write an HTML report of a result directory or a sweep file")
-    rep.add_argument("result", metavar="RESULT", help="a --out directory (backtest, replay, paper) or a sweep .parquet")
+    rep.add_argument(
+        "result",
+        metavar="RESULT",
+        help="a --out directory (backtest, replay), a sweep .parquet or a paper recording .jtrec",
+    )
     rep.add_argument("-o", "--output", metavar="FILE", help="the HTML file (default RESULT/report.html or SWEEP.html)")
     rep.add_argument("--metric", help="sweeps: the metric of the heatmap (default sharpe)")
     rep.add_argument("--x", dest="x_param", metavar="PARAM", help="sweeps: the parameter across (default the first)")
@@ -275,10 +279,12 @@ def _add_paper_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     stop.add_argument("--max-messages", type=int, metavar="N", help="stop after N websocket frames received")
     pp.add_argument("--stall-timeout", type=float, metavar="S", help="reconnect when no frame comes for S seconds")
     pp.add_argument("--connect-timeout", type=float, default=10.0, metavar="S", help="connect timeout (default 10 s)")
-    pp.add_argument("--record", metavar="FILE.jtrec", help="the recording the session writes as it runs (required)")
-    pp.add_argument(
-        "--resume", metavar="FILE.jtrec", help="continue a crashed session into its recording (config from its header)"
-    )
+    add_out_file(
+        pp, "--record", help="the recording the session writes as it runs (required)", report=True
+    ).metavar = "FILE.jtrec"
+    add_out_file(
+        pp, "--resume", help="continue a crashed session into its recording (config from its header)"
+    ).metavar = "FILE.jtrec"
     pp.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
 
     par = sub.add_parser("parity", help="replay a paper recording and compare every order and fill with the session")

@@ -44,26 +44,34 @@ class RaiseOnBook(Strategy):
 
 
 class RestingBid(Strategy):
-    """One post-only bid 20 ticks under the best bid of the first ready book, left resting; and on every
-    trade or quote of that symbol while its book resyncs (at most 5 times), one more bid that the risk
-    manager must deny (BOOK_RESYNCING)."""
+    """One post-only bid 20 ticks under the best bid of ``symbol``'s first ready book, left resting; and on every
+    message while that book resyncs (the other symbol's books, trades, quotes go on), one more bid at the
+    same price that the risk manager must deny (BOOK_RESYNCING), up to five."""
 
     name = "resting_bid"
+    params = {"symbol": ""}
 
     symbol: str | None = None
+    price = 0
     tried_while_resyncing = 0
 
-    def on_book(self, ctx: Context, msg: Any) -> None:
-        if self.symbol is None and ctx.book_ready(msg.symbol):
-            inst = ctx.instrument(msg.symbol)
-            ctx.buy(msg.symbol, inst.size_to_lots("0.01"), ctx.book(msg.symbol).best_bid - 20, post_only=True)
-            self.symbol = msg.symbol
+    @property
+    def placed(self) -> bool:
+        return self.symbol is not None
 
-    def on_quote(self, ctx: Context, msg: Any) -> None:
-        self.on_trade(ctx, msg)
+    def on_book(self, ctx: Context, msg: Any) -> None:
+        if self.symbol is None and msg.symbol == self.p.symbol and ctx.book_ready(msg.symbol):
+            self.symbol, self.price = msg.symbol, ctx.book(msg.symbol).best_bid - 20
+            ctx.buy(msg.symbol, ctx.instrument(msg.symbol).size_to_lots("0.001"), self.price, post_only=True)
+        self._try_while_resyncing(ctx)
 
     def on_trade(self, ctx: Context, msg: Any) -> None:
-        if msg.symbol == self.symbol and not ctx.book_ready(msg.symbol) and self.tried_while_resyncing < 5:
+        self._try_while_resyncing(ctx)
+
+    def on_quote(self, ctx: Context, msg: Any) -> None:
+        self._try_while_resyncing(ctx)
+
+    def _try_while_resyncing(self, ctx: Context) -> None:
+        if self.symbol is not None and not ctx.book_ready(self.symbol) and self.tried_while_resyncing < 5:
             self.tried_while_resyncing += 1
-            price = msg.price if hasattr(msg, "price") else msg.bid
-            ctx.buy(msg.symbol, ctx.instrument(msg.symbol).size_to_lots("0.01"), price - 20, post_only=True)
+            ctx.buy(self.symbol, ctx.instrument(self.symbol).size_to_lots("0.001"), self.price, post_only=True)
