@@ -97,7 +97,7 @@ def _figures(run: dict[str, Any], speed: float | None) -> dict[str, Any]:
     return figures
 
 
-def test_bench_paper_against_serve_at_max_speed(benchmark, session: Path, tmp_path: Path) -> None:
+def test_bench_paper_rate_at_max_speed(benchmark, session: Path, tmp_path: Path) -> None:
     def run() -> dict[str, Any]:
         return _figures(asyncio.run(_paper_against_serve(session, tmp_path / "max.jtrec", "max")), None)
 

@@ -1,5 +1,4 @@
-"""Paper sessions against ``serve`` (in process) in the cases that matter: the kill switch tripping
-mid-session, and a book resyncing while the strategy has an order resting on it."""
+"""Paper sessions against ``serve`` (in process): the kill switch tripping mid-session; the status line."""
 
 from __future__ import annotations
 
@@ -43,27 +42,6 @@ def test_the_kill_switch_mid_session_halts_cancels_and_denies_from_then_on(coinb
     result = check_parity(out)
     assert result["identical"], result["first_divergence"]
     assert result["orders_paper"] == result["orders_replay"] and result["fills_paper"] == result["fills_replay"] >= 2
-
-
-def test_a_book_resync_with_an_order_resting_on_it_keeps_the_strategy_from_trading_on_that_book(
-    binance_src: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "resync.jtrec"
-    summary, session = paper_on(binance_src, out, "gap_every=150", strategy=f"{STRATEGIES}:RestingBid", params=[])
-    strategy = session.strategy
-    assert summary["handler"]["gaps"] > 0 and summary["handler"]["resyncs"] > 0
-    events = events_of(out)
-    accepted = [e for e in events if e["type"] == "OrderAccepted"]
-    assert [e["symbol"] for e in accepted] == [strategy.symbol]  # the resting bid, and nothing more
-    denied = [e for e in events if e["type"] == "OrderDenied"]
-    assert strategy.tried_while_resyncing == len(denied) > 0
-    assert {(e["symbol"], e["reason"]) for e in denied} == {(strategy.symbol, "BOOK_RESYNCING")}
-    # the resting order lived through every resync: still open, untouched, at the end
-    open_orders = session.engine.ctx.open_orders()
-    assert [o.order_id for o in open_orders] == [accepted[0]["order_id"]] and open_orders[0].filled == 0
-    result = check_parity(out)
-    assert result["identical"], result["first_divergence"]
-    assert result["orders_paper"] == result["orders_replay"]
 
 
 class Lines:

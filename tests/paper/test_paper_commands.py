@@ -5,15 +5,37 @@ catching a recording whose configuration was changed after the fact."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_paper_cli import PRODUCTS, served
 from test_paper_resume import chunk_ends, cut
 
 from jtrader.cli import main
 from jtrader.recording import EVENTS_VERSION, RecordingWriter, open_recording
+
+PRODUCTS = {"coinbase": "BTC-USD,ETH-USD", "binance": "BTCUSDT,ETHUSDT"}
+
+
+def served(source: Path, *extra: str) -> Iterator[str]:
+    """``jtrader serve`` of ``source`` in a subprocess on 127.0.0.1; yields its URL."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "jtrader.cli", "serve", str(source), "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.startswith("listening ws://127.0.0.1:"), line
+            yield line.split()[1]
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
