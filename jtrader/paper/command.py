@@ -56,6 +56,9 @@ def _new(args: argparse.Namespace) -> tuple[Any, Any]:
         taker_bps=taker,
         latency_ns=parse_latency_ms(args.latency_ms),
         seed=args.seed,
+        stp_mode=args.stp_mode,
+        stop_trigger=args.stop_trigger,
+        fee_asset=args.fee_asset,
         channels=plan.channels,
         url=args.url,
         rest_url=args.rest_url,
@@ -68,7 +71,8 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, Any]:
     from jtrader.live.feeds import make_plan
     from jtrader.paper.resume import resume_session
 
-    for flag in ("strategy", "venue", "products", "record", "fee_bps", "maker_bps", "taker_bps", "channels"):
+    fixed = ("strategy", "venue", "products", "record", "fee_bps", "maker_bps", "taker_bps", "channels", "stp_mode")
+    for flag in fixed:
         if getattr(args, flag, None):
             raise ConfigError(
                 f"--{flag.replace('_', '-')} cannot change a resumed session: its configuration is in the recording"

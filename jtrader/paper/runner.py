@@ -133,6 +133,9 @@ class PaperRunner:
         self.received = 0
         self.started = 0.0
         self._shown = 0
+        self._shown_at = time.monotonic()
+        #: frames per second of wall time since the status line was last drawn
+        self.rate = 0.0
 
     # -- the hooks ----------------------------------------------------------------------------
     def _on_record(self, record: Record) -> None:
@@ -207,20 +210,26 @@ class PaperRunner:
 
     def _show(self) -> None:
         frames = self.session.frames
+        now = time.monotonic()
+        if now > self._shown_at:
+            self.rate = (frames - self._shown) / (now - self._shown_at)
         self.tracker.advance(frames - self._shown)
-        self._shown = frames
+        self._shown, self._shown_at = frames, now
         self.tracker.describe(self.status_text())
 
     def status_text(self) -> str:
-        """``paper live | equity 100,012.31 USD | open 2 | ACTIVE``: the status line's label."""
+        """``paper live | 812 msg/s | equity 100,012.31 USD | open 2 | ACTIVE``: the status line's label
+        (the handler's state, frames per second, equity in the first quote currency, open orders,
+        the trading state)."""
         engine = self.session.engine
         state = self.handler.state.value
         if engine is None:
-            return f"paper {state} | learning instruments"
+            return f"paper {state} | {self.rate:,.0f} msg/s | learning instruments"
         quote = next(iter(engine.instruments.values())).quote
         equity = format_money(format_atoms(engine.portfolio.equity(quote)), 2)
         open_orders = len(engine.ctx.open_orders())
-        return f"paper {state} | equity {equity} {quote} | open {open_orders} | {engine.trading_state.value}"
+        rate = f"{self.rate:,.0f} msg/s"
+        return f"paper {state} | {rate} | equity {equity} {quote} | open {open_orders} | {engine.trading_state.value}"
 
     def summary(self) -> dict[str, Any]:
         """The session's summary keys beyond the replay's: stop reason, handler counters, latency."""

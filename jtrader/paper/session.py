@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY_NS = 1_000_000_000
 #: ... and whenever this many bytes wait (uncompressed)
 FLUSH_BYTES = 1 << 20
+#: ... and after a record that produced events, once this much receive time (ns) passed since the
+#: last flush (every flush compresses and writes a chunk: once per event-making frame was most of
+#: a busy session's per-frame cost; the runner's wall-clock flush bounds what a crash loses anyway)
+FLUSH_EVENTS_NS = 50_000_000
 _RECV, _HTTP, _CONNECT, _DISCONNECT, _SEND, _EVENT = (
     Direction.RECV,
     Direction.HTTP,
@@ -132,8 +136,9 @@ class PaperSession:
                 return
         wrote = self._record_events() if self.engine is not None else False
         writer = self.writer
+        since = record.ts - self._last_flush_ts
         if writer is not None and (
-            wrote or record.ts - self._last_flush_ts >= FLUSH_EVERY_NS or writer.buffered_bytes >= FLUSH_BYTES
+            (wrote and since >= FLUSH_EVENTS_NS) or since >= FLUSH_EVERY_NS or writer.buffered_bytes >= FLUSH_BYTES
         ):
             writer.flush()
             self._last_flush_ts = record.ts

@@ -94,6 +94,12 @@ class ReplayConfig:
     #: emergency triggers; None: :data:`jtrader.trading.DEFAULT_EMERGENCY_LIMITS`
     emergency_limits: EmergencyLimits | None = None
     record_events: bool = True
+    #: the simulated exchange's options (see :class:`jtrader.trading.EngineSettings`): self-trade
+    #: prevention (None: each venue's default), stop trigger, fee asset, bar volume cap (percent)
+    stp_mode: str | None = None
+    stop_trigger: str = "trade"
+    fee_asset: str = "quote"
+    volume_cap: str | None = None
     sleep: Callable[[float], None] = field(default=time.sleep)
     monotonic: Callable[[], float] = field(default=time.monotonic)
     #: wraps the recording's records before the adapter (the CLI's progress bar and Ctrl-C stop:
@@ -196,6 +202,10 @@ def engine_for(instruments: list[Instrument], config: ReplayConfig, strategy: St
         risk_limits=config.risk_limits if config.risk_limits is not None else DEFAULT_RISK_LIMITS,
         emergency_limits=(config.emergency_limits if config.emergency_limits is not None else DEFAULT_EMERGENCY_LIMITS),
         record_events=config.record_events,
+        stp_mode=config.stp_mode,
+        stop_trigger=config.stop_trigger,
+        fee_asset=config.fee_asset,
+        volume_cap=config.volume_cap,
     )
     chosen = strategy if strategy is not None else config.strategy
     return build_engine(instruments, chosen if chosen is not None else Strategy(), balances, settings)

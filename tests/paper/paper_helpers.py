@@ -53,6 +53,7 @@ async def run_paper(
     stall_timeout_s: float | None = None,
     timeout: float = 60.0,
     quiet_s: float = 0.3,
+    tracker: Any = None,
     **config: Any,
 ) -> tuple[dict[str, Any], Any]:
     """A paper session on ``venue`` (started) into ``out`` until the venue's data is over and the feed
@@ -78,6 +79,7 @@ async def run_paper(
         first_connection=reopened.first_connection,
         last_ts=reopened.last_ts,
         fetch_instruments=not reopened.session.adapter.instruments,
+        tracker=tracker,
     )
     task = asyncio.get_running_loop().create_task(runner.run())
     h = runner.handler
