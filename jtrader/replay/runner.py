@@ -46,6 +46,7 @@ from jtrader.trading import (
     DEFAULT_RISK_LIMITS,
     Engine,
     EngineSettings,
+    RunResult,
     Strategy,
     build_engine,
     events_to_records,
@@ -107,6 +108,9 @@ class ReplayOutcome:
     events: list[dict[str, Any]]
     #: the instruments the replay traded on, by symbol (empty when none was found)
     instruments: dict[str, Instrument] = field(default_factory=dict)
+    #: the engine's own result (events as objects with integer fields, counters, the portfolio);
+    #: None when no instrument was found and so no engine ran
+    run: RunResult | None = None
 
 
 def default_risk_limits() -> RiskLimits:
@@ -219,7 +223,10 @@ class _Replay:
             messages = config.message_hook(messages, engine)
         self.result = engine.run(messages)
         return ReplayOutcome(
-            self.summary(), events_to_records(self.result.events, engine.instruments), dict(engine.instruments)
+            self.summary(),
+            events_to_records(self.result.events, engine.instruments),
+            dict(engine.instruments),
+            self.result,
         )
 
     def summary(self) -> dict[str, Any]:
