@@ -1,4 +1,9 @@
-"""Throughput of the simulated exchange: limit submit+cancel, market walks, idle bars, book deltas."""
+"""Throughput of the simulated exchange: limit submit+cancel, market walks, and the per-message paths.
+
+Per message (no order of ours involved, or a few resting far away): idle bars, book deltas with
+and without resting orders, prints without resting orders (they consume the book they trade
+through) and bookTickers newer than the depth (they trim the levels they show gone).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ from jtrader.model import (
     CancelOrder,
     Instrument,
     OrderType,
+    Quote,
     Side,
     SubmitOrder,
+    Trade,
 )
 from jtrader.sim import FeeModel, SimulatedExchange
 
@@ -120,3 +127,85 @@ def test_bench_book_deltas_with_resting_orders(benchmark: Any, request: pytest.F
         return len(ex.open_orders())
 
     assert benchmark(run) == 5
+
+
+def random_deltas(n: int, seed: int, first_ts: int) -> list[BookDelta]:
+    rng = random.Random(seed)
+    return [
+        BookDelta(
+            first_ts + i,
+            0,
+            "BTC-USD",
+            ((6_500_000 - rng.randint(1, 50), rng.randint(0, 10**8)),),
+            ((6_500_000 + rng.randint(1, 50), rng.randint(0, 10**8)),),
+            i + 1,
+            i + 1,
+        )
+        for i in range(n)
+    ]
+
+
+def test_bench_book_deltas_without_orders(benchmark: Any, request: pytest.FixtureRequest) -> None:
+    deltas = random_deltas(n_for(request, 100_000), 4, T0 + 10)
+
+    def run() -> int | None:
+        ex = seeded_exchange()
+        on_book = ex.on_book
+        for d in deltas:
+            on_book(d)
+        return ex.book("BTC-USD").best_bid
+
+    assert benchmark(run) is not None
+
+
+def test_bench_trades_without_resting_orders(benchmark: Any, request: pytest.FixtureRequest) -> None:
+    """Prints at and a few ticks through the touch, a depth update naming the touch every 4th."""
+    n = n_for(request, 100_000)
+    rng = random.Random(5)
+    messages: list[Any] = []
+    for i in range(n):
+        buy = rng.random() < 0.5
+        price = 6_500_000 + (rng.randint(1, 3) if buy else -rng.randint(1, 3))
+        messages.append(
+            Trade(T0 + 10 + 2 * i, 0, "BTC-USD", price, rng.randint(1, 10**6), Side.BUY if buy else Side.SELL)
+        )
+        if i % 4 == 0:
+            messages.append(BookDelta(T0 + 11 + 2 * i, 0, "BTC-USD", REFRESH_BIDS, REFRESH_ASKS))
+
+    def run() -> int | None:
+        ex = seeded_exchange()
+        paths = {Trade: ex.on_trade, BookDelta: ex.on_book}
+        for msg in messages:
+            paths[type(msg)](msg)
+        return ex.last_price("BTC-USD")
+
+    assert benchmark(run) == messages[-2 if type(messages[-1]) is BookDelta else -1].price
+
+
+def test_bench_book_tickers_on_a_depth_book(benchmark: Any, request: pytest.FixtureRequest) -> None:
+    """bookTickers newer than the depth, half of them a tick or two inside the stale touch."""
+    n = n_for(request, 100_000)
+    rng = random.Random(6)
+    quotes = [
+        Quote(
+            T0 + 10 + i,
+            0,
+            "BTC-USD",
+            6_500_000 - rng.randint(1, 3),
+            10**6,
+            6_500_000 + rng.randint(1, 3),
+            10**6,
+            10 + i,
+        )
+        for i in range(n)
+    ]
+
+    def run() -> int | None:
+        ex = seeded_exchange()
+        ex.on_book(BookSnapshot(T0 + 5, 0, "BTC-USD", REFRESH_BIDS, REFRESH_ASKS, 5))
+        on_quote = ex.on_quote
+        for q in quotes:
+            on_quote(q)
+        return ex.book("BTC-USD").best_ask
+
+    assert benchmark(run) == 6_500_001

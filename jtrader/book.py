@@ -149,16 +149,30 @@ class BookSide:
         return [(price, levels[price]) for price in prices]
 
     def iter_levels(self) -> Iterator[Level]:
-        """Levels best first, lazily: cheap when the caller stops after a few (walking the book)."""
-        n = 8
-        seen = 0
-        while True:
-            batch = self.top(n)
-            yield from batch[seen:]
-            if len(batch) < n:
-                return
-            seen = len(batch)
-            n *= 4
+        """Levels best first, lazily: the first ``k`` cost O(k log k), whatever the depth (walking the book).
+
+        Walks the price heap from its root with a small frontier heap (a child is never better than
+        its parent), skipping stale and repeated entries. Do not change the side while iterating.
+        """
+        heap, levels, sign = self._heap, self.levels, self._sign
+        size = len(heap)
+        if not size:
+            return
+        frontier = [(heap[0], 0)]
+        seen: set[int] = set()
+        pop, push = heapq.heappop, heapq.heappush
+        while frontier:
+            key, i = pop(frontier)
+            price = sign * key
+            lots = levels.get(price)
+            if lots is not None and price not in seen:
+                seen.add(price)
+                yield price, lots
+            child = 2 * i + 1
+            if child < size:
+                push(frontier, (heap[child], child))
+                if child + 1 < size:
+                    push(frontier, (heap[child + 1], child + 1))
 
     def depth_to(self, price: int) -> int:
         """Total lots at prices at least as good as ``price`` (>= for bids, <= for asks)."""

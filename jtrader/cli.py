@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--cash", default="100000", help="starting quote balance (default 100000)")
     bt.add_argument("--fee-bps", default="10", help="fee in basis points per fill (default 10)")
     bt.add_argument("--fill", choices=["next-open", "close"], default="next-open", help="market-order fill price")
+    bt.add_argument(
+        "--volume-cap", metavar="PCT", help="fills take at most PCT%% of a bar's volume (the rest stays open)"
+    )
     bt.add_argument("--tick", default="0.01", help="price tick (default 0.01)")
     bt.add_argument("--lot", default="0.00000001", help="size lot (default 0.00000001)")
     add_out_dir(bt, help="write summary.json, trades.parquet, equity.parquet and manifest.json here")

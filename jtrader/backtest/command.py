@@ -103,7 +103,9 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
     def source(bars: Iterator[Bar]) -> Iterator[Bar]:
         return job.track(bars, label="backtest", total=len(series), unit="bars")
 
-    result = run_backtest(series, strategy, cash=cash, fee_bps=fee, fill=args.fill, source_hook=source)
+    result = run_backtest(
+        series, strategy, cash=cash, fee_bps=fee, fill=args.fill, source_hook=source, volume_cap=args.volume_cap
+    )
     summary = summarize(result, args.strategy, time.perf_counter() - started, interrupted=job.interrupted)
     if args.out:
         write_outputs(result, summary, job.out_dir(args.out))

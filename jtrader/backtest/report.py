@@ -2,7 +2,7 @@
 
 Summary fields (money as exact decimal strings of the quote currency):
 
-``bars, orders, fills, round_trips, final_equity, fees, return_pct, max_drawdown_pct, sharpe,
+``bars, orders, fills, fills_over_volume, round_trips, final_equity, fees, return_pct, max_drawdown_pct, sharpe,
 elapsed_s`` plus ``kind ("backtest"), interrupted, symbol, strategy, params, fill, fee_bps,
 base, quote, initial_cash, cash, position (base units), start, end (ISO 8601 UTC: first bar's open, last bar's
 close), first_bar, last_bar (ns, open times), interval_s, gaps, missing_bars, sent, denials,
@@ -103,6 +103,7 @@ def summarize(
         "orders": run.orders,
         "sent": run.sent,
         "fills": len(result.fills),
+        "fills_over_volume": result.fills_over_volume,
         "round_trips": result.round_trips,
         "denials": run.denials,
         "rejections": run.rejections,

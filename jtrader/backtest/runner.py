@@ -48,6 +48,8 @@ class BacktestResult:
     #: equity (quote atoms) after each bar, marked at its close; one value per bar
     equity: list[int] = field(default_factory=list)
     fills: list[OrderFilled] = field(default_factory=list)
+    #: fills that took a bar's fills past its traded volume (see ``volume_cap``)
+    fills_over_volume: int = 0
 
     @property
     def instrument(self) -> Instrument:
@@ -109,6 +111,7 @@ def run_backtest(
     emergency: EmergencyHooks | None = None,
     record_events: bool = True,
     source_hook: Callable[[Iterator[Bar]], Iterator[Bar]] | None = None,
+    volume_cap: str | Decimal | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` on ``series`` with ``cash`` quote atoms; a fresh exchange and portfolio each time.
 
@@ -118,8 +121,9 @@ def run_backtest(
     the same defaults ``jtrader backtest`` and every other mode use; pass
     ``risk=PassThroughGate()`` for no pre-trade limits. ``source_hook`` wraps the bar iterator
     (the CLI's progress bar and Ctrl-C stop: when it ends early, the result covers the bars that
-    ran, ``run.bars`` of them, as if the data ended there). Raises :class:`ConfigError` for a bad
-    ``fill`` or ``fee_bps``.
+    ran, ``run.bars`` of them, as if the data ended there). ``volume_cap``: percent of a bar's
+    volume the fills of one bar may take (None: no cap). Raises :class:`ConfigError` for a bad
+    ``fill``, ``fee_bps`` or ``volume_cap``.
     """
     if fill not in FILL_MODES:
         raise ConfigError(f"fill must be one of {', '.join(FILL_MODES)}, got {fill!r}")
@@ -127,7 +131,9 @@ def run_backtest(
     instrument = series.instrument
     quote = instrument.quote
     balances = {quote: cash}
-    settings = EngineSettings(maker_bps=fee, taker_bps=fee, bar_fill=FILL_MODES[fill], record_events=record_events)
+    settings = EngineSettings(
+        maker_bps=fee, taker_bps=fee, bar_fill=FILL_MODES[fill], volume_cap=volume_cap, record_events=record_events
+    )
     portfolio = _JournalPortfolio([instrument], dict(balances))
     engine = build_engine(
         [instrument], strategy, balances, settings, risk=risk, emergency=emergency, portfolio=portfolio
@@ -139,7 +145,7 @@ def run_backtest(
     run = engine.run(source_hook(bars) if source_hook is not None else bars)
     equity = equity_curve(series, portfolio.journal, cash0, position0, run.bars)
     fills = [ev for ev in run.events if type(ev) is OrderFilled]
-    return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills)
+    return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills, engine.exchange.fills_over_volume)
 
 
 class _JournalPortfolio(Portfolio):

@@ -1,14 +1,17 @@
-"""Maker/taker fee model: exact basis points of the notional, charged in the quote currency.
+"""Maker/taker fee model: exact basis points of the notional, in the quote or the received asset.
 
 Assumptions (see ``docs/fills.md``):
 
-* The fee of one fill is ``ceil(notional_atoms * bps / 10_000)`` atoms of the instrument's
-  **quote** currency, for buys and sells alike (Coinbase Advanced Trade style). Rounding is up,
-  to the atom, so the simulator never undercharges.
+* ``asset="quote"`` (default, Coinbase Advanced Trade style): the fee of one fill is
+  ``ceil(notional_atoms * bps / 10_000)`` atoms of the instrument's **quote** currency, for buys
+  and sells alike. Rounding is up, to the atom, so the simulator never undercharges.
+* ``asset="received"`` (Binance style): a sell pays the same quote fee out of what it receives;
+  a buy pays its fee in the **base** asset it receives, ``ceil(lots * bps / 10_000)`` **whole
+  lots** (rounded up to the lot, so that holdings and positions stay whole lots; with a coarse
+  lot this overcharges, which the fill event shows).
 * Maker or taker is decided per fill by who provided the liquidity (a resting order that is
   hit is the maker; an order that crosses on arrival or a triggered stop is the taker).
-* Binance-style "fee in the received asset" (base on buys) and rebates (negative bps) are not
-  modelled: a documented gap.
+* Rebates (negative bps) and paying in a third asset (BNB) are not modelled: a documented gap.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ __all__ = ["FeeModel"]
 
 _BPS_PER_UNIT = 10_000
 _MAKER = LiquiditySide.MAKER
+#: where fees are charged: ``quote`` for both sides, or the ``received`` asset (base on buys)
+FEE_ASSETS = ("quote", "received")
 
 
 def _parse_bps(value: object, what: str) -> Fraction:
@@ -42,13 +47,34 @@ class FeeModel:
 
     ``maker_bps`` and ``taker_bps`` accept ``str`` (``"7.5"``), ``int``, ``Decimal`` or
     ``Fraction``; floats are refused (they are not exact). Both must lie in ``[0, 10000)``.
+    ``asset``: ``"quote"`` (every fee in quote atoms) or ``"received"`` (buys pay whole lots of
+    base, sells pay quote atoms); see the module docstring.
     """
 
-    __slots__ = ("_den", "_maker_num", "_max_num", "_taker_num", "maker_bps", "taker_bps")
+    __slots__ = (
+        "_buy_maker_num",
+        "_buy_taker_num",
+        "_den",
+        "_maker_num",
+        "_max_num",
+        "_taker_num",
+        "asset",
+        "base_on_buys",
+        "maker_bps",
+        "taker_bps",
+    )
 
     def __init__(
-        self, maker_bps: str | int | Decimal | Fraction = 0, taker_bps: str | int | Decimal | Fraction = 0
+        self,
+        maker_bps: str | int | Decimal | Fraction = 0,
+        taker_bps: str | int | Decimal | Fraction = 0,
+        asset: str = "quote",
     ) -> None:
+        if asset not in FEE_ASSETS:
+            raise ConfigError(f"fee asset must be one of {FEE_ASSETS}, got {asset!r}")
+        self.asset = asset
+        #: True when buys pay their fee in whole lots of the base they receive (``asset="received"``)
+        self.base_on_buys = asset == "received"
         self.maker_bps = _parse_bps(maker_bps, "maker_bps")
         self.taker_bps = _parse_bps(taker_bps, "taker_bps")
         # both rates over one common integer denominator: fee = ceil(notional * num / den)
@@ -57,9 +83,13 @@ class FeeModel:
         self._maker_num = self.maker_bps.numerator * (den // (self.maker_bps.denominator * _BPS_PER_UNIT))
         self._taker_num = self.taker_bps.numerator * (den // (self.taker_bps.denominator * _BPS_PER_UNIT))
         self._max_num = max(self._maker_num, self._taker_num)
+        # the quote fee a buy pays: none when buys pay in base
+        self._buy_maker_num = 0 if self.base_on_buys else self._maker_num
+        self._buy_taker_num = 0 if self.base_on_buys else self._taker_num
 
     def __repr__(self) -> str:
-        return f"FeeModel(maker_bps={self.maker_bps}, taker_bps={self.taker_bps})"
+        asset = "" if self.asset == "quote" else f", asset={self.asset!r}"
+        return f"FeeModel(maker_bps={self.maker_bps}, taker_bps={self.taker_bps}{asset})"
 
     def rate(self, liquidity: LiquiditySide) -> Fraction:
         """The fee as a fraction of the notional (10 bps -> 1/1000)."""
@@ -67,12 +97,17 @@ class FeeModel:
         return Fraction(num, self._den)
 
     def fee(self, notional_atoms: int, liquidity: LiquiditySide) -> int:
-        """Fee in quote atoms of one fill of ``notional_atoms``: rounded up to the atom."""
+        """Fee in quote atoms of one fill of ``notional_atoms`` (of a sell, or of a buy paying in quote): rounded up."""
         num = self._maker_num if liquidity is _MAKER else self._taker_num
         return -(-notional_atoms * num // self._den)
 
+    def fee_lots(self, lots: int, liquidity: LiquiditySide) -> int:
+        """Fee in whole lots of base of a buy of ``lots`` that pays in base: ``ceil(lots * rate)``."""
+        num = self._maker_num if liquidity is _MAKER else self._taker_num
+        return -(-lots * num // self._den)
+
     def max_fee(self, notional_atoms: int) -> int:
-        """The larger of the maker and taker fee of ``notional_atoms`` (what a buy order locks)."""
+        """The larger of the maker and taker fee of ``notional_atoms`` in quote atoms (rounded up)."""
         return -(-notional_atoms * self._max_num // self._den)
 
     @property
@@ -80,20 +115,26 @@ class FeeModel:
         """True when any fee is non-zero."""
         return bool(self._maker_num or self._taker_num)
 
+    @property
+    def quote_on_buys(self) -> bool:
+        """True when buys pay a non-zero fee in quote atoms (what a buy order must lock besides the notional)."""
+        return bool(self._buy_maker_num or self._buy_taker_num)
+
     def cost(self, notional_atoms: int, liquidity: LiquiditySide) -> int:
-        """Quote atoms a buy of ``notional_atoms`` spends: notional plus fee."""
-        return notional_atoms + self.fee(notional_atoms, liquidity)
+        """Quote atoms a buy of ``notional_atoms`` spends: notional plus its quote fee (none when buys pay in base)."""
+        num = self._buy_maker_num if liquidity is _MAKER else self._buy_taker_num
+        return notional_atoms - (-notional_atoms * num // self._den)
 
     def affordable_lots(self, budget_atoms: int, atoms_per_lot: int, liquidity: LiquiditySide) -> int:
-        """Most lots whose cost (notional plus rounded-up fee) fits in ``budget_atoms``.
+        """Most lots a buy can pay for out of ``budget_atoms`` quote atoms (see :meth:`cost`).
 
         ``atoms_per_lot`` is the quote notional of one lot at the fill price. This is
         ``floor(budget / (price_per_lot * (1 + rate)))`` lots, reduced by one lot when the fee's
-        rounding up to the atom would make the spend exceed the budget.
+        rounding up to the atom would make the spend exceed the budget (rate 0 when buys pay in base).
         """
         if budget_atoms <= 0 or atoms_per_lot <= 0:
             return 0
-        num = self._maker_num if liquidity is _MAKER else self._taker_num
+        num = self._buy_maker_num if liquidity is _MAKER else self._buy_taker_num
         lots = budget_atoms * self._den // (atoms_per_lot * (self._den + num))
         while lots > 0 and self.cost(lots * atoms_per_lot, liquidity) > budget_atoms:
             lots -= 1

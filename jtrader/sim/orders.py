@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from jtrader.model import OrderType, Side, SubmitOrder, TimeInForce
 
-__all__ = ["OpenOrder"]
+__all__ = ["OpenOrder", "WorkingOrder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +37,9 @@ class OpenOrder:
         return self.size - self.filled
 
 
-class _Order:
-    """Working state of an accepted order (private: the exchange mutates it)."""
+class WorkingOrder:
+    """Working state of an accepted order inside the exchange (its matcher and ledger mutate it; readers get
+    :class:`OpenOrder` snapshots). Prices in ticks, sizes in lots, ``lock`` in atoms of ``lock_currency``."""
 
     __slots__ = (
         "ahead",

@@ -13,11 +13,13 @@ For replay and paper trading (it reacts to book updates; bars are ignored). Per 
   A side with no room is not quoted.
 * Requote only when the wanted prices moved by at least ``requote_ticks`` (or at all when 0) or
   the position changed: a live quote the venue has acknowledged moves with ``ctx.replace`` (one
-  cancel-replace request); one not yet acknowledged is canceled and a new one placed (a replace
-  of an order the venue may still refuse would fail with it, and so would the next one, until
-  the answer arrives); a missing quote is placed; a side with no room is canceled. A replacement the risk manager
-  denies leaves the old quote resting, so the strategy cancels it. A book that is not ready
-  (resyncing, crossed or one-sided) cancels the quotes and waits.
+  cancel-replace request); a missing quote is placed; a side with no room is canceled.
+* One request in flight per side: while the venue has not yet answered a quote (accepted,
+  rejected, denied), that side is left alone and requoted on the first book after the answer. A
+  quote sent on a stale view (the position or the book moved while the order was on its way) is
+  what a venue rejects; sending another one before the answer only repeats the mistake.
+* A replacement the risk manager denies leaves the old quote resting, so the strategy cancels it.
+  A book that is not ready (resyncing, crossed or one-sided) cancels the quotes and waits.
 
 On BTC-USD where one lot is 1e-8 BTC, ``size="0.001"`` is 100,000 lots and
 ``max_position="0.01"`` one million.
@@ -90,8 +92,8 @@ class MarketMaker(Strategy):
         self._books: dict[str, _Quotes] = {}
         #: replacement order id -> the quote it replaces (until the venue answers)
         self._replacing: dict[str, str] = {}
-        #: live quotes the venue has acknowledged (OrderAccepted delivered)
-        self._acked: set[str] = set()
+        #: quotes sent that the venue has not answered yet (no OrderAccepted, rejection or denial)
+        self._pending: set[str] = set()
 
     def _state(self, ctx: Context, symbol: str) -> _Quotes:
         state = self._books.get(symbol)
@@ -123,25 +125,30 @@ class MarketMaker(Strategy):
         live = state.bid_id is not None or state.ask_id is not None
         if live and position == state.position and (moved == 0 or moved < self.p.requote_ticks):
             return
-        state.position, state.bid, state.ask = position, want_bid, want_ask
         room_buy = min(state.size_lots, state.max_lots - position) if want_bid > 0 else 0
         room_sell = min(state.size_lots, state.max_lots + position, max(position, 0))  # spot: sell what we hold
-        state.bid_id = self._quote(ctx, symbol, Side.BUY, state.bid_id, size=room_buy, price=want_bid)
-        state.ask_id = self._quote(ctx, symbol, Side.SELL, state.ask_id, size=room_sell, price=want_ask)
+        state.position = position
+        if state.bid_id in self._pending or state.ask_id in self._pending:
+            state.position = None  # a side waits for its answer: look again on the next book
+        if state.bid_id not in self._pending:
+            state.bid = want_bid
+            state.bid_id = self._quote(ctx, symbol, Side.BUY, state.bid_id, size=room_buy, price=want_bid)
+        if state.ask_id not in self._pending:
+            state.ask = want_ask
+            state.ask_id = self._quote(ctx, symbol, Side.SELL, state.ask_id, size=room_sell, price=want_ask)
 
     def _quote(self, ctx: Context, symbol: str, side: Side, live: str | None, *, size: int, price: int) -> str | None:
-        """Move the live quote (cancel-replace), place a new one, or cancel it when there is no room."""
+        """Move the acknowledged live quote (cancel-replace), place a new one, or cancel it when there is no room."""
         if size <= 0:
             if live is not None:
                 ctx.cancel(live)
             return None
-        if live is None or live not in self._acked:
-            if live is not None:
-                ctx.cancel(live)
-            return ctx.submit(symbol, side, OrderType.LIMIT, size=size, price=price, post_only=True)
-        self._acked.discard(live)
-        new = ctx.replace(live, price=price, size=size)
-        self._replacing[new] = live
+        if live is None:
+            new = ctx.submit(symbol, side, OrderType.LIMIT, size=size, price=price, post_only=True)
+        else:
+            new = ctx.replace(live, price=price, size=size)
+            self._replacing[new] = live
+        self._pending.add(new)
         return new
 
     def _cancel(self, ctx: Context, state: _Quotes) -> None:
@@ -157,12 +164,13 @@ class MarketMaker(Strategy):
         replaced = self._replacing.pop(order_id, None) if self._replacing else None
         match event:
             case OrderAccepted():
-                self._acked.add(order_id)
+                self._pending.discard(order_id)
                 return
             case OrderDenied() if replaced is not None:
+                self._pending.discard(order_id)
                 ctx.cancel(replaced)  # the denied replacement left the old quote resting
             case OrderFilled(leaves=0) | OrderCanceled() | OrderRejected() | OrderDenied() | OrderExpired():
-                self._acked.discard(order_id)
+                self._pending.discard(order_id)
             case OrderFilled():  # partial fill: the position changed, requote next time
                 for state in self._books.values():
                     if order_id in (state.bid_id, state.ask_id):

@@ -47,6 +47,11 @@ class EngineSettings:
     * ``risk_limits``: the risk manager's limits; None runs without limits (a pass-through gate
       that still obeys the kill switch). ``emergency_limits``: the emergency manager's triggers;
       None runs without one (``ctx.kill`` then raises).
+    * ``volume_cap``: percent of a bar's volume the fills of one bar may take (None: no cap).
+    * ``stp_mode``: self-trade prevention mode (None: each instrument's venue default, see
+      :class:`~jtrader.model.OrderRules`); ``stop_trigger``: ``"trade"`` (stops trigger on prints,
+      as both venues do) or ``"book"`` (also on the best bid/ask); ``fee_asset``: ``"quote"`` or
+      ``"received"`` (Binance: buys pay their fee in the base asset).
     * ``record_events``: keep every event in the run's result.
     """
 
@@ -57,6 +62,10 @@ class EngineSettings:
     bar_fill: str = "next_open"
     risk_limits: RiskLimits | None = DEFAULT_RISK_LIMITS
     emergency_limits: EmergencyLimits | None = DEFAULT_EMERGENCY_LIMITS
+    volume_cap: str | Decimal | None = None
+    stp_mode: str | None = None
+    stop_trigger: str = "trade"
+    fee_asset: str = "quote"
     record_events: bool = True
 
     def __post_init__(self) -> None:
@@ -94,11 +103,14 @@ def build_engine(
     exchange = SimulatedExchange(
         instruments,
         balances=dict(balances),
-        fees=FeeModel(maker_bps=settings.maker_bps, taker_bps=settings.taker_bps),
+        fees=FeeModel(maker_bps=settings.maker_bps, taker_bps=settings.taker_bps, asset=settings.fee_asset),
         latency=latency
         if latency is not None
         else ConstantLatency(entry_ns=settings.entry_latency_ns, response_ns=settings.response_latency_ns),
         bar_fill=settings.bar_fill,
+        volume_cap=settings.volume_cap,
+        stp_mode=settings.stp_mode,
+        stop_trigger=settings.stop_trigger,
     )
     if portfolio is None:
         portfolio = Portfolio(instruments, dict(balances))

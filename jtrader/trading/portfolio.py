@@ -8,7 +8,10 @@ Accounting rules (spot):
 
 * A fill moves cash: a BUY of ``size`` lots at ``price`` ticks takes ``notional`` quote atoms
   and adds the base atoms; a SELL the reverse; the fee (atoms of ``fee_currency``) is taken from
-  that currency's balance and added to :meth:`Portfolio.fees_paid`.
+  that currency's balance and added to :meth:`Portfolio.fees_paid`. A fee in the instrument's
+  **base** (Binance charges buys in the asset received) also leaves the position: whole lots
+  (rounded up), with their share of the cost basis and no realized PnL (fees stay apart from
+  realized PnL, in ``fees_paid`` of the base currency).
 * The position of an instrument is the base it holds in lots: it starts from the initial base
   balance (whole lots, assigned to the first instrument of that base in the order given, so
   two instruments sharing a base never count it twice) and moves with every fill.
@@ -141,6 +144,8 @@ class Portfolio:
                 cost = rest_value if delta > 0 else -rest_value
             elif new_pos == 0:
                 cost = 0
+        if fee and ev.fee_currency == base:
+            new_pos, cost = _take_base_fee(new_pos, cost, -(-fee // inst.atoms_per_lot))
         if (pos == 0) != (new_pos == 0):
             self.open_positions += 1 if pos == 0 else -1
         positions[symbol] = new_pos
@@ -269,3 +274,15 @@ class Portfolio:
 
     def __repr__(self) -> str:
         return f"Portfolio(balances={self.balances()}, positions={self.positions()})"
+
+
+def _take_base_fee(position: int, cost: int, fee_lots: int) -> tuple[int, int]:
+    """``(position, cost)`` after a fee of ``fee_lots`` lots of base left a position of ``position`` lots.
+
+    A long position gives up the lots with their share of the cost (floor, as a sale's removed
+    cost); a flat or short one only moves by the lots (spot venues charge base fees on buys).
+    """
+    if position > 0:
+        taken = fee_lots if fee_lots < position else position
+        return position - taken, cost - cost * taken // position
+    return position - fee_lots, cost

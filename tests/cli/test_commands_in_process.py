@@ -111,20 +111,9 @@ def test_a_backtest_stopped_before_the_first_bar_has_an_empty_but_valid_summary(
     candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from jtrader.backtest.command import run
+    from jtrader.cli import build_parser
 
-    args = argparse.Namespace(
-        data=str(candles),
-        symbol="BTC-USD",
-        strategy="sma_cross",
-        param=[],
-        cash="100000",
-        fee_bps="10",
-        fill="next-open",
-        tick="0.01",
-        lot="0.00000001",
-        out=str(tmp_path / "out"),
-        json=True,
-    )
+    args = build_parser().parse_args(["backtest", str(candles), "--out", str(tmp_path / "out"), "--json"])
     assert run(args, stopped()) == 130
     summary = json.loads(capsys.readouterr().out)
     assert (summary["bars"], summary["start"], summary["interrupted"]) == (0, None, True)

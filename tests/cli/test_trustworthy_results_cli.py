@@ -41,7 +41,9 @@ def test_the_quick_start_demo_has_no_denial_and_counts_rejections_by_reason() ->
     assert summary["denials"] == 0 and summary["denials_by_reason"] == {}
     assert sum(summary["rejections_by_reason"].values()) == summary["rejections"]
     assert list(summary["rejections_by_reason"]) == sorted(summary["rejections_by_reason"])
-    assert summary["orders"] > 1_000 and summary["fills"] > 50
+    assert summary["orders"] > 500 and summary["fills"] > 50
+    # one request in flight per side: a venue refuses few quotes (stale position, book or fill in flight)
+    assert summary["rejections"] < summary["orders"] // 5
 
 
 @pytest.mark.parametrize("strategy", ["sma_cross", "breakout"])

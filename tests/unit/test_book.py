@@ -246,6 +246,15 @@ def test_iter_levels_of_an_empty_side_yields_nothing() -> None:
     assert list(OrderBook("X").bids.iter_levels()) == []
 
 
+def test_iter_levels_skips_stale_and_repeated_heap_entries() -> None:
+    book = book_with([(100, 1), (99, 2), (98, 3)], [(101, 1), (102, 2), (103, 3)])
+    for price, size in ((100, 0), (100, 5), (99, 0), (101, 0), (101, 4), (101, 0), (101, 6), (102, 0)):
+        side = book.bids if price < 101 else book.asks
+        side.set(price, size)  # deleted and re-added levels leave old entries in the heap
+    assert list(book.bids.iter_levels()) == [(100, 5), (98, 3)]
+    assert list(book.asks.iter_levels()) == [(101, 6), (103, 3)]
+
+
 def test_depth_to_sums_the_levels_at_or_better_than_a_price() -> None:
     book = book_with([(100, 1), (99, 2), (97, 4)], [(101, 1), (102, 2), (104, 4)])
     assert book.bids.depth_to(100) == 1

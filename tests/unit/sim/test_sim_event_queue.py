@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sim_helpers import BUY, LIMIT, MARKET, MS, SELL, T0, U, bar, delta, exchange, kinds, order, snap, trade
 
-from jtrader.model import OrderAccepted, OrderFilled
+from jtrader.errors import TimestampError
+from jtrader.model import BookResync, Heartbeat, OrderAccepted, OrderFilled
 from jtrader.sim import ConstantLatency, RandomLatency
 
 
@@ -126,3 +128,13 @@ def test_a_queue_model_other_than_the_default_is_asked_on_every_level_update_of_
     assert ex.advance(T0 + 3) == []
     ex.on_market(trade(T0 + 4, 101, 1, BUY))
     assert [(type(e).__name__, e.order_id, e.size) for e in ex.advance(T0 + 4)] == [("OrderFilled", "s", 1)]
+
+
+def test_a_status_message_runs_the_commands_due_first_and_may_not_go_back_in_time() -> None:
+    ex = exchange()
+    ex.on_market(snap(T0, [(99, 1)], [(101, 1)]))
+    ex.submit(order(T0 + 1, "b", BUY, LIMIT, 1, price=90))
+    ex.on_market(BookResync(T0 + 2, "NOPE", "gap"))  # an unknown symbol: counted, and the order arrived before it
+    assert ex.ignored_messages == 1 and [o.order_id for o in ex.open_orders()] == ["b"]
+    with pytest.raises(TimestampError):
+        ex.on_market(Heartbeat(T0 + 1, 0))

@@ -41,6 +41,7 @@ R = RejectReason
 def booked(**kw: Any) -> SimulatedExchange:
     ex = exchange(**kw)
     ex.on_market(snap(T0, [(99, 5), (98, 5)], [(101, 2), (102, 3)]))
+    ex.on_market(trade(T0, 100, 1, None))  # the last trade: what stops trigger on (inside the spread: consumes nothing)
     send(ex, order(T0, "resting", BUY, LIMIT, 1, price=90))  # something open, to show it stays
     return ex
 
@@ -102,10 +103,10 @@ CASES: list[tuple[str, dict[str, Any], RejectReason]] = [
     ),
     ("FOK short", {"side": BUY, "kind": LIMIT, "size": 6, "price": 102, "tif": FOK}, R.FOK_NOT_FILLABLE),
     ("FOK away", {"side": BUY, "kind": LIMIT, "size": 1, "price": 100, "tif": FOK}, R.FOK_NOT_FILLABLE),
-    ("buy stop in the market", {"side": BUY, "kind": STOP, "size": 1, "stop_price": 101}, R.STOP_WOULD_TRIGGER),
+    ("buy stop at the last trade", {"side": BUY, "kind": STOP, "size": 1, "stop_price": 100}, R.STOP_WOULD_TRIGGER),
     (
-        "sell stop in the market",
-        {"side": SELL, "kind": STOP_LIMIT, "size": 1, "stop_price": 99, "price": 98},
+        "sell stop at the last trade",
+        {"side": SELL, "kind": STOP_LIMIT, "size": 1, "stop_price": 100, "price": 98},
         R.STOP_WOULD_TRIGGER,
     ),
     (

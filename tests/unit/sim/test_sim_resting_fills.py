@@ -123,7 +123,7 @@ def test_resync_empties_the_book_ignores_deltas_and_waits_for_a_snapshot() -> No
     assert ex.book(SYM).empty
     ex.on_market(delta(T0 + 3, asks=[(99, 5)]))  # would cross us, but the book is not trusted
     assert ex.advance(T0 + 3) == [] and ex.dropped_deltas == 1
-    assert send(ex, order(T0 + 4, "m", SELL, MARKET, 1))[0].reason.value == "NO_MARKET"
+    assert send(ex, order(T0 + 4, "m", BUY, MARKET, 1))[0].reason.value == "NO_MARKET"
     ex.on_market(snap(T0 + 5, [(100, 1)], [(99, 2)]))
     assert fills(ex.advance(T0 + 5)) == [(100, 2, "MAKER")]
     ex.on_market(SequenceGap(T0 + 6, "ws", 5, 9, (SYM, "OTHER")))
@@ -144,7 +144,7 @@ def test_quotes_make_a_top_of_book_only_for_instruments_without_depth() -> None:
     assert ex.ignored_messages == 1
 
 
-def test_buy_stop_triggers_on_a_trade_at_its_price_and_walks_the_book() -> None:
+def test_buy_stop_triggers_on_a_trade_at_its_price_and_walks_what_the_prints_left() -> None:
     ex = exchange(fees=FeeModel(taker_bps="10"))
     ex.on_market(snap(T0, [(99, 5)], [(101, 2), (105, 2), (106, 9)]))
     assert kinds(send(ex, order(T0 + 1, "s", BUY, STOP, 3, stop_price=104))) == ["OrderAccepted"]
@@ -153,12 +153,25 @@ def test_buy_stop_triggers_on_a_trade_at_its_price_and_walks_the_book() -> None:
     ex.on_market(trade(T0 + 3, 104, 1, BUY))
     events = ex.advance(T0 + 3)
     assert isinstance(events[0], OrderTriggered)
-    assert fills(events) == [(101, 2, "TAKER"), (105, 1, "TAKER")]
+    # the prints at 103 and 104 went through the ask at 101: it is gone until the depth names it again
+    assert fills(events) == [(105, 2, "TAKER"), (106, 1, "TAKER")]
     assert ex.open_orders() == [] and ex.balance("USD").locked == 0
 
 
-def test_sell_stop_triggers_when_the_best_bid_falls_to_it() -> None:
+def test_sell_stop_triggers_on_a_print_not_when_the_best_bid_falls_to_it() -> None:
     ex = exchange()
+    ex.on_market(snap(T0, [(99, 5)], [(101, 2)]))
+    send(ex, order(T0 + 1, "s", SELL, STOP, 8, stop_price=95))
+    ex.on_market(snap(T0 + 2, [(95, 3), (94, 1)], [(96, 2)]))
+    assert ex.advance(T0 + 2) == []  # the book reached the stop, but nothing traded there
+    ex.on_market(trade(T0 + 3, 95, 1, SELL))
+    events = ex.advance(T0 + 3)
+    assert kinds(events) == ["OrderTriggered", "OrderFilled", "OrderFilled", "OrderExpired"]
+    assert fills(events) == [(95, 2, "TAKER"), (94, 1, "TAKER")]  # the print took 1 of the 3 at 95
+
+
+def test_with_the_book_trigger_a_sell_stop_triggers_when_the_best_bid_falls_to_it() -> None:
+    ex = exchange(stop_trigger="book")
     ex.on_market(snap(T0, [(99, 5)], [(101, 2)]))
     send(ex, order(T0 + 1, "s", SELL, STOP, 8, stop_price=95))
     ex.on_market(snap(T0 + 2, [(95, 3), (94, 1)], [(96, 2)]))
@@ -169,11 +182,12 @@ def test_sell_stop_triggers_when_the_best_bid_falls_to_it() -> None:
 
 def test_triggered_stop_limit_takes_up_to_its_limit_and_rests_the_rest() -> None:
     ex = exchange()
-    ex.on_market(snap(T0, [(99, 5)], [(101, 2), (103, 2)]))
+    ex.on_market(snap(T0, [(99, 5)], [(102, 3), (103, 2)]))
     send(ex, order(T0 + 1, "sl", BUY, STOP_LIMIT, 5, stop_price=102, price=102))
-    ex.on_market(trade(T0 + 2, 102, 1, None))
+    ex.on_market(trade(T0 + 2, 102, 1, None))  # takes 1 of the 3 displayed at 102
     events = ex.advance(T0 + 2)
     assert kinds(events) == ["OrderTriggered", "OrderFilled"]
+    assert fills(events) == [(102, 2, "TAKER")]
     (view,) = ex.open_orders()
     assert (view.triggered, view.filled, view.leaves) == (True, 2, 3)
     ex.on_market(trade(T0 + 3, 101, 9, SELL))
@@ -193,6 +207,7 @@ def test_reduce_only_sells_share_holdings_and_the_rest_is_cancelled_once_they_ar
     send(ex, order(T0 + 1, "tp", SELL, LIMIT, 2, price=110, reduce_only=True))
     send(ex, order(T0 + 1, "sl", SELL, STOP, 2, stop_price=95, reduce_only=True))
     ex.on_market(snap(T0 + 2, [(94, 5)], [(96, 5)]))
+    ex.on_market(trade(T0 + 2, 95, 1, SELL))
     events = ex.advance(T0 + 2)
     assert [(type(e).__name__, e.order_id) for e in events] == [
         ("OrderTriggered", "sl"),

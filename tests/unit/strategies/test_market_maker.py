@@ -153,3 +153,19 @@ def test_market_maker_on_real_binance_btcusdt_l2_quotes_and_fills_within_its_lim
     assert summary["fills"] > 0
     assert summary["rejections"] <= summary["orders"] // 10
     assert Decimal(summary["positions"]["BTCUSDT"]) <= Decimal("0.003")
+
+
+def test_a_side_waits_for_the_venues_answer_before_it_is_requoted() -> None:
+    """With 50 ms of latency each way, book moves inside the round trip send nothing new on that side."""
+    mm = MarketMaker(half_spread_ticks=20, size="0.001")
+    ms = 1_000_000
+    moves = [snapshot(T0 + i * 10 * ms, 6_500_000 + 100 * i, 6_500_010 + 100 * i) for i in range(5)]  # 0..40 ms
+    after = [snapshot(T0 + 200 * ms, 6_501_000, 6_501_010)]  # the answer to the first quote came back at 100 ms
+    balances = {"USD": to_atoms("100000"), "BTC": to_atoms("0")}
+    settings = EngineSettings(
+        risk_limits=None, emergency_limits=None, entry_latency_ns=50 * ms, response_latency_ns=50 * ms
+    )
+    engine = build_engine([BTC], mm, balances, settings)
+    engine.run([*moves, *after])
+    assert engine.result.orders == 2  # the first bid, then one replace once it was acknowledged
+    assert [(o.side, o.price) for o in engine.exchange.open_orders("BTC-USD")] == [(Side.BUY, 6_501_005 - 20)]

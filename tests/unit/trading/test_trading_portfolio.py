@@ -180,3 +180,24 @@ def test_unknown_symbols_raise_a_typed_error_and_read_as_flat():
     with pytest.raises(UnknownInstrumentError, match="XRP-USD"):
         pf.mark("XRP-USD", 100)
     assert pf.balance("USD") == 0
+
+
+def test_a_fee_in_the_base_leaves_the_position_with_its_share_of_the_cost_and_no_realized_pnl():
+    pf = Portfolio([BTC], {"USD": usd("10000")})
+    buy = dataclasses.replace(fill(Side.BUY, "100", "1"), fee=usd("0.001"), fee_currency="BTC")
+    pf.apply_fill(buy)  # Binance: a buy pays its fee in the base it receives
+    assert pf.balance("BTC") == usd("0.999") and pf.balance("USD") == usd("9900")
+    assert pf.position("BTC-USD") == 9_990  # whole lots of 0.0001
+    assert pf.cost_basis("BTC-USD") == usd("99.9") and pf.realized_pnl("BTC-USD") == 0
+    assert pf.fees_paid("BTC") == usd("0.001") and pf.fees_paid("USD") == 0
+    pf.apply_fill(fill(Side.SELL, "110", "0.999"))
+    assert pf.position("BTC-USD") == 0 and pf.open_positions == 0
+    assert pf.realized_pnl("BTC-USD") == usd("109.89") - usd("99.9")
+
+
+def test_a_base_fee_while_not_long_only_moves_the_position():
+    pf = Portfolio([BTC], {"USD": usd("10000")})
+    pf.apply_fill(dataclasses.replace(fill(Side.BUY, "100", "0.0001"), fee=usd("0.0001"), fee_currency="BTC"))
+    assert pf.position("BTC-USD") == 0 and pf.cost_basis("BTC-USD") == 0 and pf.open_positions == 0
+    pf.apply_fill(dataclasses.replace(fill(Side.BUY, "100", "0"), fee=usd("0.0002"), fee_currency="BTC"))
+    assert pf.position("BTC-USD") == -2 and pf.open_positions == 1
