@@ -86,7 +86,7 @@ class BacktestRun(Run):
         def money(key: str) -> str:
             return f"{format_money(Decimal(s[key]), places)} {quote}"
 
-        params = ", ".join(f"{k}={v}" for k, v in s["params"].items())
+        params = ", ".join(f"{k}={v}" for k, v in s["params"].items() if v != "")  # unset: not shown
         return [
             ("strategy", f"{s['strategy']}({params})"),
             ("symbol", s["symbol"]),

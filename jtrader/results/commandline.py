@@ -113,4 +113,3 @@ def write_manifest_like_cli(argv: list[str], out: OutputDir, *, report: bool) ->
     job = Job()
     job.outputs = out
     finish_outputs(subcommands(parser)[command], args, job, GLOBAL_DESTS, write_report)
-

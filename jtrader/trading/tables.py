@@ -36,7 +36,7 @@ def fill_columns(fills: Sequence[OrderFilled]) -> dict[str, list[Any]]:
 
 
 def decimal_column(ints: Any, step: Decimal, places: int) -> Any:
-    """polars expression: integer ``ints`` x ``step`` as ``Decimal(38, places)`` (``step`` has at most ``places`` decimals)."""
+    """polars expression: integer ``ints`` x ``step`` as ``Decimal(38, places)`` (``places`` >= step decimals)."""
     import polars as pl
 
     return ints.cast(pl.Decimal(38, 0)) * pl.lit(step, dtype=pl.Decimal(38, places))
