@@ -13,8 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import jtrader
 from make_candles import write_candles
+
+import jtrader
 
 
 def main() -> None:

@@ -24,12 +24,12 @@ class Momentum(Strategy):
     description = "buy a rise, sell a fall, over lookback bars"
     params = {"lookback": 30, "threshold_bps": 50, "size": "0.1"}  # defaults; overrides are coerced to their types
 
-    def on_start(self, ctx) -> None:  # noqa: ANN001
+    def on_start(self, ctx) -> None:
         self.closes: list[int] = []
         self.lots = ctx.instrument(ctx.symbols[0]).size_to_lots(self.p.size)  # sizes are integer lots
         self.fills = 0
 
-    def on_bar(self, ctx, bar) -> None:  # noqa: ANN001
+    def on_bar(self, ctx, bar) -> None:
         self.closes.append(bar.close)  # prices are integer ticks
         if len(self.closes) <= self.p.lookback:
             return
@@ -41,7 +41,7 @@ class Momentum(Strategy):
         elif change_bps <= -self.p.threshold_bps and position > 0:
             ctx.sell(bar.symbol, position)
 
-    def on_order_event(self, ctx, event) -> None:  # noqa: ANN001
+    def on_order_event(self, ctx, event) -> None:
         if isinstance(event, OrderFilled):
             self.fills += 1
 

@@ -13,12 +13,12 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from make_candles import BTC_USD, write_candles
 
 from jtrader.backtest import load_candles
 from jtrader.backtest.grid import parse_grid
 from jtrader.backtest.sweep import SweepConfig, sweep
 from jtrader.strategies import resolve_strategy
-from make_candles import BTC_USD, write_candles
 
 
 def main() -> None:

@@ -48,7 +48,11 @@ def test_backtest_api_saves_a_directory_that_verifies(tmp_path: Path) -> None:
     result = tmp_path / "result"
     assert {p.name for p in result.iterdir()} == {"summary.json", "trades.parquet", "equity.parquet", "manifest.json"}
     done = subprocess.run(
-        [sys.executable, "-m", "jtrader.cli", "verify", result], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "jtrader.cli", "verify", result],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr + done.stdout
 
