@@ -38,6 +38,8 @@ RUNNERS = {
     "record": "jtrader.live.commands:run_record",
     "serve": "jtrader.live.commands:run_serve",
     "download-candles": "jtrader.live.commands:run_download_candles",
+    "paper": "jtrader.paper.command:run_paper",
+    "parity": "jtrader.paper.command:run_parity",
     "report": "jtrader.report.command:run",
     "verify": "jtrader.cmdkit.verify:run",
 }
@@ -164,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
 
     rep = sub.add_parser("report", help="write an HTML report of a result directory or a sweep file")
-    rep.add_argument("result", metavar="RESULT", help="a --out directory (backtest, replay, paper) or a sweep .parquet")
+    rep.add_argument(
+        "result",
+        metavar="RESULT",
+        help="a --out directory (backtest, replay), a sweep .parquet or a paper recording .jtrec",
+    )
     rep.add_argument("-o", "--output", metavar="FILE", help="the HTML file (default RESULT/report.html or SWEEP.html)")
     rep.add_argument("--metric", help="sweeps: the metric of the heatmap (default sharpe)")
     rep.add_argument("--x", dest="x_param", metavar="PARAM", help="sweeps: the parameter across (default the first)")
@@ -176,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--keep", metavar="DIR", help="keep the re-run's outputs here (default: a temporary directory)")
 
     _add_live_parsers(sub)
+    _add_paper_parsers(sub)
 
     for subparser in sub.choices.values():
         _add_global_options(subparser, suppress=True)
@@ -249,6 +256,41 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     dl.add_argument("--out", required=True, metavar="FILE.parquet|.csv")
     dl.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+
+
+def _add_paper_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``paper`` and ``parity`` (jtrader.paper; see docs/paper-trading.md)."""
+    pp = sub.add_parser("paper", help="paper-trade a strategy on a live feed, recorded as it runs (resumable)")
+    pp.add_argument("--venue", choices=["coinbase", "binance"])
+    pp.add_argument("--products", metavar="P[,P]", help="BTC-USD,ETH-USD (Coinbase) or BTCUSDT (Binance)")
+    pp.add_argument(
+        "--url", help="websocket endpoint (default: the venue's public one; ws://HOST:PORT for jtrader serve)"
+    )
+    pp.add_argument("--rest-url", help="REST root (default: the venue's, or the --url host and port)")
+    pp.add_argument("--channels", metavar="C[,C]", help="channels / streams (default as `jtrader record`)")
+    _add_strategy_args(pp, None)
+    pp.add_argument("--cash", default="100000", help="starting quote balance per quote currency (default 100000)")
+    pp.add_argument("--fee-bps", help="maker and taker fee in basis points (or --maker-bps / --taker-bps)")
+    pp.add_argument("--maker-bps", help="maker fee in basis points (default 0)")
+    pp.add_argument("--taker-bps", help="taker fee in basis points (default 0)")
+    pp.add_argument("--latency-ms", default="50", help="order entry and response latency, each, in ms (default 50)")
+    pp.add_argument("--seed", type=int, default=0, help="seed kept in the header (reconnect jitter; default 0)")
+    stop = pp.add_mutually_exclusive_group()
+    stop.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    stop.add_argument("--max-messages", type=int, metavar="N", help="stop after N websocket frames received")
+    pp.add_argument("--stall-timeout", type=float, metavar="S", help="reconnect when no frame comes for S seconds")
+    pp.add_argument("--connect-timeout", type=float, default=10.0, metavar="S", help="connect timeout (default 10 s)")
+    add_out_file(
+        pp, "--record", help="the recording the session writes as it runs (required)", report=True
+    ).metavar = "FILE.jtrec"
+    add_out_file(
+        pp, "--resume", help="continue a crashed session into its recording (config from its header)"
+    ).metavar = "FILE.jtrec"
+    pp.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+
+    par = sub.add_parser("parity", help="replay a paper recording and compare every order and fill with the session")
+    add_input(par, "recording", metavar="FILE", help="a recording made by `jtrader paper`")
+    par.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

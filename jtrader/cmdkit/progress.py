@@ -55,6 +55,9 @@ class NullTracker:
     def advance(self, items: int) -> None:
         """Do nothing."""
 
+    def describe(self, text: str) -> None:
+        """Do nothing."""
+
     def close(self) -> None:
         """Do nothing."""
 
@@ -119,6 +122,10 @@ class RichTracker:
                 self.progress.update(self.task, completed=where, done=done)
                 return
         self.progress.update(self.task, advance=items if self.position is None else 0, done=done)
+
+    def describe(self, text: str) -> None:
+        """Replace the label with ``text`` (a live status line: state, equity, open orders)."""
+        self.progress.update(self.task, description=text)
 
     def close(self) -> None:
         """Stop drawing (the last state of the bar stays on screen)."""

@@ -82,6 +82,8 @@ class WebSocketHandler:
     ``on_record(record)`` and ``on_messages(record, messages)`` are called synchronously on the
     event loop, in order (keep them fast; a slow consumer slows the read and lets the socket
     buffer fill, it never reorders or drops); ``on_state(state)`` sees every state change.
+    ``adapter`` replaces the plan's fresh adapter (a resumed paper session hands over the one it
+    rebuilt from its recording); connection ids are ``<venue>.ws.<n>`` from ``first_connection``.
     """
 
     def __init__(
@@ -95,8 +97,13 @@ class WebSocketHandler:
         config: HandlerConfig | None = None,
         clock: Callable[[], int] = time.time_ns,
         on_state: Callable[[HandlerState], None] | None = None,
+        first_connection: int = 1,
     ) -> None:
+        if first_connection < 1:
+            raise ConfigError(f"first_connection must be >= 1, got {first_connection}")
         self.plan = plan
+        #: connection ids count from this number (a resumed paper session goes on after the recorded ones)
+        self.first_connection = first_connection
         self.config = config or HandlerConfig()
         self.adapter = adapter if adapter is not None else plan.new_adapter()
         self.recovery = plan.new_recovery()
@@ -213,7 +220,7 @@ class WebSocketHandler:
             self._counts.reconnects += 1
         self._ws = ws
         self._close_reason = None
-        self.connection = f"{self.plan.venue}.ws.{self._n_connections}"
+        self.connection = f"{self.plan.venue}.ws.{self.first_connection - 1 + self._n_connections}"
         record = self._record(Direction.CONNECT, b"", url)
         self.tap.emit(record, self.adapter.on_connect(record.ts, self.connection))
         self._control_before = self.adapter.stats.control

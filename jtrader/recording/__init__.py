@@ -4,7 +4,7 @@ See ``docs/recording-format.md`` for the byte layout and the damage rules; every
 what a read lost in a :class:`DamageReport` (``source.damage``).
 """
 
-from jtrader.recording._format import FORMAT_VERSION, MAGIC, Direction, Record, RecordingHeader
+from jtrader.recording._format import EVENTS_VERSION, FORMAT_VERSION, MAGIC, Direction, Record, RecordingHeader
 from jtrader.recording.cryptofeed import CryptofeedSource, seconds_text_to_ns
 from jtrader.recording.damage import Damage, DamageReport, TimestampGuard, describe_damage
 from jtrader.recording.hftbacktest import HftbacktestSource
@@ -13,6 +13,7 @@ from jtrader.recording.sources import FORMATS, JtraderSource, RecordSource, dete
 from jtrader.recording.writer import RecordingWriter
 
 __all__ = [
+    "EVENTS_VERSION",
     "FORMATS",
     "FORMAT_VERSION",
     "MAGIC",

@@ -32,22 +32,34 @@ __all__ = [
     "MAX_END_JSON",
     "READABLE_VERSIONS",
     "DIRECTIONS",
+    "EVENTS_VERSION",
     "FORMAT_VERSION",
     "MAGIC",
     "MAX_CHUNK_BYTES",
     "RECORD_HEAD",
     "ZSTD_MAGIC",
     "Direction",
+    "magic_for",
     "Record",
     "RecordingHeader",
     "chosen_venue",
 ]
 
 FORMAT_VERSION = 2
+#: the version of files that may hold ``event`` records (a paper session's own order events): version
+#: 2 plus one direction code, so that readers older than it refuse the file instead of misreading it
+EVENTS_VERSION = 3
 #: versions the reader understands (1: no end marker, so a file cut between chunks looks complete)
-READABLE_VERSIONS = (1, 2)
-#: the first 8 bytes of every jtrader recording written now
-MAGIC = b"JTREC\x00" + bytes([FORMAT_VERSION]) + b"\n"
+READABLE_VERSIONS = (1, 2, 3)
+
+
+def magic_for(version: int) -> bytes:
+    """The first 8 bytes of a jtrader recording of format ``version``."""
+    return b"JTREC\x00" + bytes([version]) + b"\n"
+
+
+#: the first 8 bytes of every jtrader recording written now (without event records)
+MAGIC = magic_for(FORMAT_VERSION)
 #: the 4 bytes that start every zstd frame (0xFD2FB528 little-endian)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: u32 compressed length, u32 uncompressed length
@@ -64,10 +76,13 @@ MAX_END_JSON = 1 << 20
 
 
 class Direction(StrEnum):
-    """What a record is: a frame received or sent, a connection opened or closed, or an HTTP response.
+    """What a record is: a frame received or sent, a connection opened or closed, an HTTP response,
+    or (format version 3) an event of the session itself.
 
     ``connect`` records carry the URL in ``url`` (payload empty or free text); ``http`` records
-    carry the request URL in ``url`` and the response body as payload.
+    carry the request URL in ``url`` and the response body as payload; ``event`` records carry one
+    JSON object the session wrote (a paper session's order events and its end summary: see
+    ``docs/paper-trading.md``). ``event`` records are output, never market input: replay skips them.
     """
 
     RECV = "recv"
@@ -75,6 +90,7 @@ class Direction(StrEnum):
     CONNECT = "connect"
     DISCONNECT = "disconnect"
     HTTP = "http"
+    EVENT = "event"
 
 
 #: direction code on disk (u8) -> Direction; the code is the index
@@ -84,6 +100,7 @@ DIRECTIONS: tuple[Direction, ...] = (
     Direction.CONNECT,
     Direction.DISCONNECT,
     Direction.HTTP,
+    Direction.EVENT,
 )
 DIRECTION_CODES: dict[str, int] = {d.value: i for i, d in enumerate(DIRECTIONS)}
 

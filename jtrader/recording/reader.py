@@ -172,7 +172,9 @@ class RecordingReader:
     ``header`` is read when the reader is made. Each iteration re-reads the file from the first
     record chunk and resets ``damage`` (see the module docstring), ``records_read`` and the end
     marker fields: ``ended`` (the end marker was read), ``expected_records`` (its record count).
-    ``truncated``, ``truncated_at`` and ``corrupt_chunks`` read the damage report.
+    ``truncated``, ``truncated_at`` and ``corrupt_chunks`` read the damage report; ``data_end``
+    is the byte offset right after the last complete chunk read (where
+    :meth:`~jtrader.recording.RecordingWriter.append_to` continues a file).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -201,6 +203,7 @@ class RecordingReader:
                 raise RecordingError(f"{self.path}: the recording header is missing or corrupt")
             self.header = _parse_header(raw, self.path)
             self._data_start = f.tell()
+            self.data_end = self._data_start
 
     @property
     def truncated(self) -> bool:
@@ -223,6 +226,7 @@ class RecordingReader:
         self.records_read = 0
         self.ended = False
         self.expected_records = None
+        self.data_end = self._data_start
         dctx = zstandard.ZstdDecompressor()
         last: int | None = None  # the first record in range anchors the jump check (chunks are checksummed)
         with open(self.path, "rb") as f:
@@ -258,6 +262,7 @@ class RecordingReader:
                 for ts, reason in batch.bad:
                     damage.note("bad_timestamps", f"record at {ts} ns skipped: {reason}", pos)
                 last = batch.last
+                self.data_end = f.tell()
                 self.records_read += len(batch.records)
                 yield from batch.records
         expected = self.expected_records

@@ -34,17 +34,20 @@ from jtrader.recording._format import (
     DIRECTION_CODES,
     END_HEAD,
     END_TAG,
-    MAGIC,
+    EVENTS_VERSION,
+    FORMAT_VERSION,
     RECORD_HEAD,
     Direction,
     Record,
     RecordingHeader,
+    magic_for,
 )
 
 __all__ = ["RecordingWriter"]
 
 _MAX_U16 = 0xFFFF
 _MAX_U32 = 0xFFFFFFFF
+_EVENT_CODE = DIRECTION_CODES[Direction.EVENT]
 
 
 class RecordingWriter:
@@ -57,7 +60,11 @@ class RecordingWriter:
         with RecordingWriter("s.jtrec", "coinbase", ["BTC-USD"], created_ns=t0) as w:
             w.write(ts_ns, Direction.RECV, "coinbase.ws.1", frame_bytes)
 
-    ``level`` is the zstd level (3 is fast and compresses JSON about 8-10x).
+    ``level`` is the zstd level (3 is fast and compresses JSON about 8-10x). ``format_version``
+    is 2, or 3 for a file that may hold ``event`` records (refused in a version 2 file).
+
+    :meth:`append_to` reopens an existing recording to add records after its last complete chunk
+    (a resumed paper session).
     """
 
     def __init__(
@@ -72,7 +79,11 @@ class RecordingWriter:
         max_bytes: int = 1 << 20,
         max_age_ns: int | None = 5_000_000_000,
         level: int = 3,
+        format_version: int = FORMAT_VERSION,
+        _append: tuple[int, int] | None = None,
     ) -> None:
+        if format_version not in (FORMAT_VERSION, EVENTS_VERSION):
+            raise RecordingError(f"a writer writes format version 2 or 3, not {format_version!r}")
         if type(created_ns) is not int:
             raise RecordingError(f"created_ns must be an int of ns, got {created_ns!r}")
         if max_records < 1 or max_bytes < 1:
@@ -84,6 +95,7 @@ class RecordingWriter:
             created_ns=created_ns,
             jtrader_version=__version__,
             metadata=dict(metadata or {}),
+            format_version=format_version,
         )
         try:
             header_bytes = orjson.dumps(self.header.to_json_dict(), option=orjson.OPT_SORT_KEYS)
@@ -103,12 +115,47 @@ class RecordingWriter:
         #: :meth:`jtrader.recording.damage.DamageReport.as_dict`
         self.source_damage: dict[str, Any] | None = None
         self._closed = False
+        self._events = format_version >= EVENTS_VERSION
+        if _append is not None:
+            at, records_before = _append
+            self._file = _open_for_append(self.path, magic_for(format_version), at)
+            self.records_written = records_before
+            return
         try:
             self._file: BinaryIO = open(self.path, "wb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise RecordingError(f"cannot create recording {self.path}: {exc}") from exc
-        self._file.write(MAGIC)
+        self._file.write(magic_for(format_version))
         self._write_chunk(header_bytes)
+
+    @classmethod
+    def append_to(
+        cls,
+        path: str | os.PathLike[str],
+        header: RecordingHeader,
+        *,
+        at: int,
+        records_before: int,
+        **chunking: Any,
+    ) -> RecordingWriter:
+        """Reopen the recording ``path`` (whose header is ``header``) to append records.
+
+        The file is cut at byte ``at``, the end of its last complete chunk
+        (:attr:`~jtrader.recording.RecordingReader.data_end` after reading it): an incomplete
+        chunk a killed writer left, or the end marker of a closed file, goes. New chunks follow;
+        :meth:`close` writes the end marker counting ``records_before`` + the records appended.
+        ``chunking`` takes the constructor's ``max_records``, ``max_bytes``, ``max_age_ns``, ``level``.
+        """
+        return cls(
+            path,
+            header.venue,
+            list(header.products),
+            header.metadata,
+            created_ns=header.created_ns,
+            format_version=header.format_version,
+            _append=(at, records_before),
+            **chunking,
+        )
 
     def write(
         self,
@@ -122,8 +169,9 @@ class RecordingWriter:
         if self._closed:
             raise RecordingError(f"recording {self.path} is closed")
         code = DIRECTION_CODES.get(direction)
-        if code is None:
-            raise RecordingError(f"unknown record direction {direction!r}")
+        if code is None or (code == _EVENT_CODE and not self._events):
+            what = "an event record needs format version 3" if code is not None else "unknown record direction"
+            raise RecordingError(f"{what}: {direction!r}")
         if type(ts) is not int or not MIN_TS_NS <= ts < MAX_TS_NS:
             raise RecordingError(f"record ts must be an int of ns between 2000 and 2200, got {ts!r}")
         index = self._conns.get(conn)
@@ -207,6 +255,16 @@ class RecordingWriter:
             self._closed = True
             self._file.close()
 
+    @property
+    def buffered_records(self) -> int:
+        """Records written since the last chunk (lost if the process dies before the next flush)."""
+        return self._n
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes of records written since the last chunk, before compression."""
+        return len(self._buf)
+
     def __enter__(self) -> RecordingWriter:
         return self
 
@@ -220,3 +278,17 @@ class RecordingWriter:
             self.close()
         else:
             self.abort()
+
+
+def _open_for_append(path: Path, magic: bytes, at: int) -> BinaryIO:
+    """``path`` opened for appending at byte ``at`` (the rest cut off), after checking its magic."""
+    try:
+        f: BinaryIO = open(path, "r+b")  # noqa: SIM115 - closed by the writer
+    except OSError as exc:
+        raise RecordingError(f"cannot reopen recording {path}: {exc}") from exc
+    if f.read(len(magic)) != magic or not len(magic) < at <= os.fstat(f.fileno()).st_size:
+        f.close()
+        raise RecordingError(f"cannot append to {path}: not a format-{magic[6]} recording with data up to byte {at}")
+    f.truncate(at)
+    f.seek(at)
+    return f

@@ -56,10 +56,14 @@ from jtrader.venues import BinanceAdapter, BookTickerCheck, CoinbaseAdapter
 __all__ = [
     "PREROLL_MESSAGES",
     "PREROLL_NS",
+    "Preroll",
     "ReplayConfig",
     "ReplayOutcome",
+    "ReplayState",
     "default_emergency_limits",
     "default_risk_limits",
+    "engine_for",
+    "make_adapter",
     "replay",
     "run_replay",
 ]
@@ -123,7 +127,7 @@ def default_emergency_limits() -> EmergencyLimits:
     return DEFAULT_EMERGENCY_LIMITS
 
 
-def _make_adapter(venue: str) -> Any:
+def make_adapter(venue: str) -> Any:
     if venue == "coinbase":
         return CoinbaseAdapter()
     if venue == "binance":
@@ -137,46 +141,96 @@ def _symbol_of(msg: MarketMessage) -> str | None:
     return msg.symbol  # type: ignore[union-attr]
 
 
+class Preroll:
+    """The pre-roll, push-style: :meth:`add` messages until it says the pre-roll is over.
+
+    It is over once every product of ``products`` has sent a message with its symbol, or
+    :data:`PREROLL_NS` of receive time after the first message, or after :data:`PREROLL_MESSAGES`
+    messages, the message that ends it included. ``buffered`` holds the messages, ``symbols`` the
+    symbols seen, in order of first appearance: the engine is built with the adapter's instruments
+    of these symbols, in this order. A replay and a paper session both use this class, so they
+    build the same engine at the same message.
+    """
+
+    __slots__ = ("buffered", "first_ts", "seen", "wanted")
+
+    def __init__(self, products: tuple[str, ...] | list[str]) -> None:
+        self.buffered: list[MarketMessage] = []
+        self.seen: dict[str, None] = {}
+        self.wanted = set(products)
+        self.first_ts: int | None = None
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbols seen so far, in order of first appearance."""
+        return list(self.seen)
+
+    def add(self, msg: MarketMessage) -> bool:
+        """Buffer ``msg``; True when the pre-roll is over with it."""
+        self.buffered.append(msg)
+        symbol = _symbol_of(msg)
+        if symbol is not None and symbol not in self.seen:
+            self.seen[symbol] = None
+        if self.first_ts is None:
+            self.first_ts = msg.ts
+        if self.wanted and self.wanted.issubset(self.seen):
+            return True
+        return msg.ts - self.first_ts >= PREROLL_NS or len(self.buffered) >= PREROLL_MESSAGES
+
+
 def _preroll(messages: Iterator[MarketMessage], products: tuple[str, ...]) -> tuple[list[MarketMessage], list[str]]:
     """Read ahead until every product spoke, or the pre-roll limits; return (buffer, symbols in order)."""
-    buffered: list[MarketMessage] = []
-    seen: dict[str, None] = {}
-    wanted = set(products)
-    first_ts: int | None = None
+    preroll = Preroll(products)
     for msg in messages:
-        buffered.append(msg)
-        symbol = _symbol_of(msg)
-        if symbol is not None and symbol not in seen:
-            seen[symbol] = None
-        first_ts = msg.ts if first_ts is None else first_ts
-        if wanted and wanted.issubset(seen):
+        if preroll.add(msg):
             break
-        if msg.ts - first_ts >= PREROLL_NS or len(buffered) >= PREROLL_MESSAGES:
-            break
-    return buffered, list(seen)
+    return preroll.buffered, preroll.symbols
 
 
-class _Replay:
-    """One replay run: the source, the adapter, the checks, and (after the pre-roll) the engine."""
+def engine_for(instruments: list[Instrument], config: ReplayConfig, strategy: Strategy | None = None) -> Engine:
+    """The engine a replay (or a paper session) with ``config`` runs: ``config.cash`` in every quote
+    currency of ``instruments``, its fees, latencies and limits (the shared defaults when None)."""
+    cash = to_atoms(config.cash, "cash")
+    balances = {quote: cash for quote in sorted({inst.quote for inst in instruments})}
+    settings = EngineSettings(
+        maker_bps=config.maker_bps,
+        taker_bps=config.taker_bps,
+        entry_latency_ns=config.entry_latency_ns,
+        response_latency_ns=config.response_latency_ns,
+        risk_limits=config.risk_limits if config.risk_limits is not None else DEFAULT_RISK_LIMITS,
+        emergency_limits=(config.emergency_limits if config.emergency_limits is not None else DEFAULT_EMERGENCY_LIMITS),
+        record_events=config.record_events,
+    )
+    chosen = strategy if strategy is not None else config.strategy
+    return build_engine(instruments, chosen if chosen is not None else Strategy(), balances, settings)
 
-    def __init__(self, path: str | Path, config: ReplayConfig) -> None:
+
+class ReplayState:
+    """What a replay keeps besides its source: the adapter, the record counts, the bookTicker check,
+    the books and (after the pre-roll) the engine and its result; and the summary made from them.
+
+    A paper session holds one too (:mod:`jtrader.paper`), so its summary has the replay's keys.
+    """
+
+    def __init__(self, venue: str, config: ReplayConfig, adapter: Any = None) -> None:
         self.config = config
         self.started = time.perf_counter()
-        self.source = open_source(path, config.format, config.venue)
-        self.venue = self.source.header.venue
-        self.adapter = _make_adapter(self.venue)
+        self.venue = venue
+        self.adapter = adapter if adapter is not None else make_adapter(venue)
         self.counts = RecordCounts()
-        self.check = BookTickerCheck() if self.venue == "binance" else None
+        self.check = BookTickerCheck() if venue == "binance" else None
         self.books: dict[str, Any] = {}
         self.engine: Engine | None = None
         self.result: Any = None
 
     def after_book(self, msg: BookSnapshot | BookDelta) -> None:
+        """Check a book message against the bookTickers, after the engine applied it."""
         book = self.books.get(msg.symbol)
         if book is not None and self.check is not None:
             self.check.on_book(msg.symbol, msg.update_id, book)
 
     def before(self, msg: Quote | BookResync) -> None:
+        """Give a quote (or a resync) to the bookTicker check before the engine sees it."""
         if self.check is None:
             return
         if type(msg) is Quote:
@@ -185,55 +239,25 @@ class _Replay:
         else:
             self.check.reset(msg.symbol)
 
-    def run(self) -> ReplayOutcome:
-        config = self.config
-        records: Iterator[Record] = iter(self.source)
-        if config.record_hook is not None:
-            records = config.record_hook(records)
-        stream = messages_from_records(records, self.adapter, self.counts)
-        buffered, symbols = _preroll(stream, tuple(self.source.header.products))
-        instruments = [self.adapter.instruments[s] for s in symbols if s in self.adapter.instruments]
-        if not instruments:
-            return ReplayOutcome(self.summary(), [])
-        cash = to_atoms(config.cash, "cash")
-        balances = {quote: cash for quote in sorted({inst.quote for inst in instruments})}
-        settings = EngineSettings(
-            maker_bps=config.maker_bps,
-            taker_bps=config.taker_bps,
-            entry_latency_ns=config.entry_latency_ns,
-            response_latency_ns=config.response_latency_ns,
-            risk_limits=config.risk_limits if config.risk_limits is not None else DEFAULT_RISK_LIMITS,
-            emergency_limits=(
-                config.emergency_limits if config.emergency_limits is not None else DEFAULT_EMERGENCY_LIMITS
-            ),
-            record_events=config.record_events,
-        )
-        strategy = config.strategy if config.strategy is not None else Strategy()
-        engine = build_engine(instruments, strategy, balances, settings)
+    def instruments_of(self, symbols: list[str]) -> list[Instrument]:
+        """The adapter's instruments of ``symbols`` (the pre-roll's), in that order; unknown ones left out."""
+        return [self.adapter.instruments[s] for s in symbols if s in self.adapter.instruments]
+
+    def start_engine(self, instruments: list[Instrument]) -> Engine:
+        """Build the engine of this run on ``instruments`` (see :func:`engine_for`) and keep its books."""
+        engine = engine_for(instruments, self.config)
         for inst in instruments:
             self.books[inst.symbol] = engine.exchange.book(inst.symbol)
         self.engine = engine
-        pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
-        messages: Iterator[MarketMessage] = itertools.chain(buffered, stream)
-        if pacer is None and self.check is not None:  # the Binance replay hot path: checks, no pacing
-            messages = _checked(messages, self.check, self.books)
-        elif pacer is not None or self.check is not None:  # else nothing to observe: no extra layer
-            messages = observed(messages, pacer, self.before, self.after_book)
-        if config.message_hook is not None:
-            messages = config.message_hook(messages, engine)
-        self.result = engine.run(messages)
-        return ReplayOutcome(
-            self.summary(),
-            events_to_records(self.result.events, engine.instruments),
-            dict(engine.instruments),
-            self.result,
-        )
+        return engine
 
-    def summary(self) -> dict[str, Any]:
-        source, counts, check, stats = self.source, self.counts, self.check, self.adapter.stats
+    def summary(self, format: str, damage: dict[str, Any]) -> dict[str, Any]:
+        """The summary (``jtrader replay --json``): ``format`` of the source, ``damage`` its fields
+        (:func:`~jtrader.replay.problems.source_fields`)."""
+        counts, check, stats = self.counts, self.check, self.adapter.stats
         out: dict[str, Any] = {
             "venue": self.venue,
-            "format": source.format,
+            "format": format,
             "records": counts.records,
             "messages": stats.frames,
             "market_messages": stats.messages,
@@ -246,7 +270,7 @@ class _Replay:
                 "checked": check.checked if check is not None else 0,
                 "mismatched": check.mismatched if check is not None else 0,
             },
-            **source_fields(source),
+            **damage,
             **adapter_fields(self.adapter),
             "start_ts": counts.first_ts,
             "end_ts": counts.last_ts,
@@ -302,6 +326,44 @@ class _Replay:
             "trading_state": result.trading_state.value,
             "emergency_triggers": list(result.emergency_triggers),
         }
+
+
+class _Replay(ReplayState):
+    """One replay run: the source, then :class:`ReplayState`'s parts."""
+
+    def __init__(self, path: str | Path, config: ReplayConfig) -> None:
+        started = time.perf_counter()
+        source = open_source(path, config.format, config.venue)
+        super().__init__(source.header.venue, config)
+        self.started = started
+        self.source = source
+
+    def run(self) -> ReplayOutcome:
+        config = self.config
+        records: Iterator[Record] = iter(self.source)
+        if config.record_hook is not None:
+            records = config.record_hook(records)
+        stream = messages_from_records(records, self.adapter, self.counts)
+        buffered, symbols = _preroll(stream, tuple(self.source.header.products))
+        instruments = self.instruments_of(symbols)
+        if not instruments:
+            return ReplayOutcome(self.summary(self.source.format, source_fields(self.source)), [])
+        engine = self.start_engine(instruments)
+        pacer = Pacer(config.speed, config.sleep, config.monotonic) if config.speed else None
+        messages: Iterator[MarketMessage] = itertools.chain(buffered, stream)
+        if pacer is None and self.check is not None:  # the Binance replay hot path: checks, no pacing
+            messages = _checked(messages, self.check, self.books)
+        elif pacer is not None or self.check is not None:  # else nothing to observe: no extra layer
+            messages = observed(messages, pacer, self.before, self.after_book)
+        if config.message_hook is not None:
+            messages = config.message_hook(messages, engine)
+        self.result = engine.run(messages)
+        return ReplayOutcome(
+            self.summary(self.source.format, source_fields(self.source)),
+            events_to_records(self.result.events, engine.instruments),
+            dict(engine.instruments),
+            self.result,
+        )
 
 
 def _checked(

@@ -4,7 +4,8 @@ This is the replay *source*: the only thing that differs from a candle backtest 
 session is where the messages come from. Records are handed to the adapter by direction:
 ``recv`` frames to :meth:`on_frame`, ``http`` bodies to :meth:`on_http`, ``connect`` and
 ``disconnect`` to the connection hooks; ``send`` frames (our own subscribe requests) carry no
-market data and are only counted.
+market data and are only counted, and so are ``event`` records (a paper session's own order
+events: output of the session, never market input).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class RecordCounts:
     http: int = 0
     connect: int = 0
     disconnect: int = 0
+    #: records that are not market input (``event`` records of a paper session)
     other: int = 0
     first_ts: int = 0
     last_ts: int = 0
@@ -107,8 +109,11 @@ def messages_from_records(records: Iterable[Record], adapter: object, counts: Re
         elif direction == Direction.DISCONNECT:
             counts.disconnect += 1
             msgs = on_disconnect(ts, conn)
-        else:
+        elif direction == Direction.SEND:
             counts.send += 1
+            continue
+        else:
+            counts.other += 1
             continue
         now = (stats.malformed, stats.unknown_channel, stats.duplicates, stats.gaps)  # _problems(stats), inlined
         if now != problems:

@@ -69,7 +69,9 @@ def detect_kind(result: Path) -> str:
     if result.is_file():
         if result.suffix == ".parquet":
             return "sweep"
-        raise ConfigError(f"{result}: expected a result directory or a sweep .parquet file")
+        if result.suffix == ".jtrec":
+            return "paper_recording"
+        raise ConfigError(f"{result}: expected a result directory, a sweep .parquet or a paper recording .jtrec")
     if not result.is_dir():
         raise ConfigError(f"{result}: no such result directory or sweep file")
     kind = read_summary(result).get("kind")
@@ -138,7 +140,11 @@ def write_report(
     x_param: str | None = None,
     y_param: str | None = None,
 ) -> Path:
-    """Write the HTML report of ``result`` to ``output`` (default ``DIR/report.html`` or ``SWEEP.html``)."""
+    """Write the HTML report of ``result`` to ``output`` (default ``DIR/report.html``, ``SWEEP.html``, ``FILE.html``).
+
+    ``result`` is a result directory, a sweep ``.parquet`` or a paper recording ``.jtrec`` (its
+    session is rebuilt by a replay with the configuration in its header).
+    """
     source = Path(result)
     kind = detect_kind(source)
     try:
@@ -157,6 +163,16 @@ def write_report(
 
         target = Path(output) if output else source / "report.html"
         title, sections, notes = backtest_page(source, max_points)
+    elif kind == "paper_recording":
+        import tempfile
+
+        from jtrader.paper.outputs import write_session_result
+        from jtrader.report.replay import replay_page
+
+        target = Path(output) if output else source.with_suffix(".html")
+        with tempfile.TemporaryDirectory(prefix="jtrader-paper-") as scratch:
+            write_session_result(source, Path(scratch) / "result")
+            title, sections, notes = replay_page(Path(scratch) / "result", max_points, "paper")
     else:
         from jtrader.report.replay import replay_page
 

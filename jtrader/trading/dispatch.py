@@ -46,7 +46,12 @@ if TYPE_CHECKING:
     from jtrader.trading.portfolio import Portfolio
     from jtrader.trading.result import RunResult
 
-__all__ = ["build_dispatch", "overrides"]
+__all__ = ["HANDLED_TYPES", "build_dispatch", "overrides"]
+
+#: the message types :func:`build_dispatch` has a closure for
+HANDLED_TYPES = frozenset(
+    {Bar, BarHistory, BookSnapshot, BookDelta, Trade, Quote, Heartbeat, SequenceGap, BookResync, VenueNotice}
+)
 
 
 def overrides(strategy: Strategy, name: str) -> bool:

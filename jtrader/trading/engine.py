@@ -47,7 +47,7 @@ from jtrader.trading.account import Account
 from jtrader.trading.clock import Clock
 from jtrader.trading.context import Context
 from jtrader.trading.delivery import Delivery
-from jtrader.trading.dispatch import build_dispatch, overrides
+from jtrader.trading.dispatch import HANDLED_TYPES, build_dispatch, overrides
 from jtrader.trading.history import BarStore
 from jtrader.trading.orders import OrderTracker
 from jtrader.trading.portfolio import Portfolio
@@ -122,6 +122,9 @@ class Engine:
         self.risk: RiskGate = risk if risk is not None else PassThroughGate()
         self.emergency = emergency
         self._ran = False
+        self._finished = False
+        self._dispatch: dict[type, Any] = {}
+        self._get: Any = None
         # the router exists before the context, the context before the delivery (which hands it
         # to the callbacks): the router emits through _emit, which reaches the delivery
         #: the road out: ids, the gate, the tracker, the execution; the emergency actions port
@@ -196,13 +199,61 @@ class Engine:
         """Run the strategy over ``messages`` (in receive-time order) and return the result.
 
         An engine runs once: build a fresh engine, exchange and portfolio for every run. A
-        strategy callback that raises ends the run with :class:`StrategyError`.
+        strategy callback that raises ends the run with :class:`StrategyError`. ``run`` is
+        :meth:`start`, :meth:`feed` for each message and :meth:`finish`, with the per-message step
+        inlined (the same code as :meth:`feed`, without a method call per message).
+        """
+        if self._ran:
+            raise ConfigError("an Engine runs once: build a new engine (and exchange, portfolio) per run")
+        it = iter(messages)
+        first = next(it, _END)
+        if first is not _END and type(first) not in HANDLED_TYPES:
+            raise DataError(f"the engine cannot process a {type(first).__name__}: {first!r}")
+        self.start(first.ts if first is not _END else None)
+        if first is not _END:
+            it = chain((first,), it)
+        try:
+            self._loop(it)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            error = self._strategy_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+        return self.finish()
+
+    def start(self, ts: int | None = None) -> None:
+        """Begin a push-style run at ``ts`` (ns; the first message's time; None: the clock's).
+
+        Then :meth:`feed` each message in receive-time order and :meth:`finish` once. The clock
+        moves to ``ts`` before ``on_start`` runs, exactly as :meth:`run` does with its first
+        message, so a session fed message by message gives the same events as :meth:`run`.
         """
         if self._ran:
             raise ConfigError("an Engine runs once: build a new engine (and exchange, portfolio) per run")
         self._ran = True
+        self._dispatch = dispatch = build_dispatch(
+            execution=self.exchange,
+            clock=self.clock,
+            instruments=self.instruments,
+            books=self._books,
+            portfolio=self.portfolio,
+            resyncing=self.resyncing,
+            history=self.history,
+            result=self.result,
+            ctx=self.ctx,
+            strategy=self.strategy,
+            emergency=self.emergency,
+            delivery=self.delivery,
+        )
+        self._get = dispatch.get
+        if ts is not None:
+            self.clock.now = max(ts, self.clock.now)
+        self.result.start_ts = self.clock.now
         try:
-            return self._run(messages)
+            self.strategy.on_start(self.ctx)
+            self.delivery.flush()
         except StrategyError:
             raise
         except Exception as exc:
@@ -211,38 +262,72 @@ class Engine:
                 raise
             raise error from exc
 
-    def _run(self, messages: Iterable[Any]) -> RunResult:
+    def feed(self, msg: Any) -> None:
+        """Process one market message (after :meth:`start`): the same step as one turn of :meth:`run`.
+
+        Raises :class:`DataError` for a message type the engine cannot process and
+        :class:`StrategyError` when a strategy callback raised (the session is then over).
+        """
+        handler = self._get(type(msg))
+        if handler is None:
+            raise DataError(f"the engine cannot process a {type(msg).__name__}: {msg!r}")
+        result = self.result
+        clock = self.clock
+        ts = msg.ts
+        if ts >= clock.now:
+            clock.now = ts
+        else:
+            result.late += 1
+            msg = msg._replace(ts=clock.now)
+        result.messages += 1
+        try:
+            handler(msg)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            error = self._strategy_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    def finish(self) -> RunResult:
+        """End the run: deliver what the execution still holds, call ``on_stop``, deliver again.
+
+        Returns the :class:`RunResult`. Call once, after :meth:`start` and the last :meth:`feed`.
+        """
+        if self._get is None:
+            raise ConfigError("Engine.finish() before Engine.start()")
+        if self._finished:
+            raise ConfigError("Engine.finish() called twice")
+        self._finished = True
         result = self.result
         clock = self.clock
         delivery = self.delivery
-        dispatch = build_dispatch(
-            execution=self.exchange,
-            clock=clock,
-            instruments=self.instruments,
-            books=self._books,
-            portfolio=self.portfolio,
-            resyncing=self.resyncing,
-            history=self.history,
-            result=result,
-            ctx=self.ctx,
-            strategy=self.strategy,
-            emergency=self.emergency,
-            delivery=delivery,
-        )
-        get = dispatch.get
-        count = 0
-        late = 0
-        it = iter(messages)
-        first = next(it, _END)
-        if first is not _END:
-            # the run starts at the first message's time (on_start sees it), before its handler runs
-            if get(type(first)) is None:
-                raise DataError(f"the engine cannot process a {type(first).__name__}: {first!r}")
-            clock.now = max(first.ts, clock.now)
-            it = chain((first,), it)
-        result.start_ts = clock.now
-        self.strategy.on_start(self.ctx)
-        delivery.flush()
+        try:
+            delivery.drain(self.exchange, clock)
+            self.strategy.on_stop(self.ctx)
+            delivery.flush()
+            delivery.drain(self.exchange, clock)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            error = self._strategy_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+        result.end_ts = clock.now
+        result.trading_state = self.risk.state
+        triggered = self.emergency.triggered if self.emergency is not None else None
+        result.emergency_triggers = [triggered] if triggered is not None else []
+        return result
+
+    def _loop(self, it: Iterable[Any]) -> None:
+        """:meth:`feed` over ``it``, inlined (the replay and backtest hot path)."""
+        result = self.result
+        clock = self.clock
+        get = self._get
+        count = result.messages
+        late = result.late
         try:
             for msg in it:
                 handler = get(type(msg))
@@ -259,15 +344,6 @@ class Engine:
         finally:
             result.messages = count
             result.late = late
-        delivery.drain(self.exchange, clock)
-        self.strategy.on_stop(self.ctx)
-        delivery.flush()
-        delivery.drain(self.exchange, clock)
-        result.end_ts = clock.now
-        result.trading_state = self.risk.state
-        triggered = self.emergency.triggered if self.emergency is not None else None
-        result.emergency_triggers = [triggered] if triggered is not None else []
-        return result
 
     def _strategy_error(self, exc: BaseException) -> StrategyError | None:
         """A :class:`StrategyError` when a strategy callback is on ``exc``'s traceback (the innermost one)."""

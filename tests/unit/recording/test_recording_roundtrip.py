@@ -18,6 +18,8 @@ T0 = 1_767_225_600_000_000_000
 
 
 def write(path: Path, records: list[Record], **kwargs: object) -> RecordingWriter:
+    if any(record.direction is Direction.EVENT for record in records):
+        kwargs.setdefault("format_version", 3)  # event records need version 3
     with RecordingWriter(path, "coinbase", ["BTC-USD"], {"note": "test"}, created_ns=T0, **kwargs) as writer:
         for record in records:
             writer.write_record(record)
