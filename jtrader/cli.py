@@ -140,7 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=100,
         help="with --out: book.parquet samples each book at most once per this many ms of data time (default 100)",
     )
-    add_out_dir(rp, help="write summary.json, events.jsonl, book.parquet and manifest.json here")
+    add_out_dir(
+        rp,
+        help="write summary.json, events.jsonl, book.parquet, manifest.json (with a strategy also trades.parquet, "
+        "equity.parquet) here",
+    )
     rp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     rp.add_argument("--strict", action="store_true", help="exit 1 on any data problem (damage, malformed, gaps...)")
 

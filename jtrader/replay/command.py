@@ -2,7 +2,10 @@
 
 ``--out DIR`` holds ``summary.json`` (the ``--json`` object without ``elapsed_s``), ``events.jsonl``
 (every order and risk event in order), ``book.parquet`` (the books over time, see
-:mod:`jtrader.replay.timeline`) and ``manifest.json`` (written by the CLI).
+:mod:`jtrader.replay.timeline`) and ``manifest.json`` (written by the CLI); with a strategy also
+``trades.parquet`` (one row per fill: the backtest's columns plus ``symbol``, see
+:func:`jtrader.trading.tables.fills_frame`) and ``equity.parquet`` (each quote currency's equity
+over time, see :class:`~jtrader.replay.timeline.EquityTimeline`).
 """
 
 from __future__ import annotations
@@ -27,11 +30,20 @@ from jtrader.recording import Record
 from jtrader.replay.problems import problem_lines as data_problem_lines
 from jtrader.replay.problems import strict_reason
 from jtrader.replay.runner import ReplayConfig, ReplayOutcome, replay
-from jtrader.replay.timeline import BookTimeline
+from jtrader.replay.timeline import BookTimeline, EquityTimeline, chain_hooks
 from jtrader.strategies.loader import build_strategy
 from jtrader.trading import Strategy
 
-__all__ = ["TIMING_KEYS", "full_summary", "human_summary", "parse_latency_ms", "parse_speed", "run", "write_outputs"]
+__all__ = [
+    "TIMING_KEYS",
+    "full_summary",
+    "human_summary",
+    "parse_latency_ms",
+    "parse_speed",
+    "run",
+    "trades_table",
+    "write_outputs",
+]
 
 #: keys that hold wall-clock timings: printed, never written to files
 TIMING_KEYS = ("elapsed_s",)
@@ -93,6 +105,7 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
         )
 
     timeline = BookTimeline(sample_ms * 1_000_000) if args.out else None
+    equity = EquityTimeline(sample_ms * 1_000_000) if args.out and strategy is not None else None
     config = ReplayConfig(
         format=args.format,
         venue=args.venue,
@@ -105,13 +118,17 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
         entry_latency_ns=latency_ns,
         response_latency_ns=latency_ns,
         record_hook=records,
-        message_hook=timeline.hook if timeline is not None else None,
+        message_hook=chain_hooks(
+            timeline.hook if timeline is not None else None, equity.hook if equity is not None else None
+        ),
     )
     log.info("replay: reading %s (speed %s)", args.recording, args.speed)
     outcome = replay(args.recording, config)
     summary = full_summary(outcome, strategy, job.interrupted)
     if args.out:
-        write_outputs(job.out_dir(args.out), summary, outcome, timeline)
+        if equity is not None:
+            equity.finish()
+        write_outputs(job.out_dir(args.out), summary, outcome, timeline, equity)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(summary) + b"\n")
         sys.stdout.flush()
@@ -148,14 +165,33 @@ def _no_orders_reason(summary: dict[str, Any], strategy: Strategy, instruments: 
     return None
 
 
+def trades_table(outcome: ReplayOutcome) -> Any:
+    """The fills of a replay as a polars DataFrame (``trades.parquet``), or None when no engine ran."""
+    from jtrader.model import OrderFilled
+    from jtrader.trading.tables import fills_frame
+
+    if outcome.run is None or not outcome.instruments:
+        return None
+    return fills_frame([ev for ev in outcome.run.events if type(ev) is OrderFilled], outcome.instruments)
+
+
 def write_outputs(
-    out: OutputDir, summary: dict[str, Any], outcome: ReplayOutcome, timeline: BookTimeline | None
+    out: OutputDir,
+    summary: dict[str, Any],
+    outcome: ReplayOutcome,
+    timeline: BookTimeline | None,
+    equity: EquityTimeline | None = None,
 ) -> None:
-    """``summary.json`` (no timings), ``events.jsonl`` (every event in order), ``book.parquet`` (see timeline)."""
+    """``summary.json`` (no timings), ``events.jsonl`` (every event in order), ``book.parquet`` (see timeline);
+    with a strategy and ``equity``, ``trades.parquet`` and ``equity.parquet`` too (call ``equity.finish()`` first)."""
     out.write_json("summary.json", {k: v for k, v in summary.items() if k not in TIMING_KEYS})
     out.write_jsonl("events.jsonl", outcome.events)
     if timeline is not None:
         timeline.write_parquet(out.file("book.parquet"))
+    trades = trades_table(outcome) if equity is not None and "orders" in summary else None
+    if trades is not None and equity is not None:
+        trades.write_parquet(out.file("trades.parquet"))
+        equity.frame().write_parquet(out.file("equity.parquet"))
 
 
 def human_summary(summary: dict[str, Any]) -> str:

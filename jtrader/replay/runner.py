@@ -46,6 +46,7 @@ from jtrader.trading import (
     DEFAULT_RISK_LIMITS,
     Engine,
     EngineSettings,
+    RunResult,
     Strategy,
     build_engine,
     events_to_records,
@@ -117,6 +118,9 @@ class ReplayOutcome:
     events: list[dict[str, Any]]
     #: the instruments the replay traded on, by symbol (empty when none was found)
     instruments: dict[str, Instrument] = field(default_factory=dict)
+    #: the engine's own result (events as objects with integer fields, counters, the portfolio);
+    #: None when no instrument was found and so no engine ran
+    run: RunResult | None = None
 
 
 def default_risk_limits() -> RiskLimits:
@@ -368,6 +372,7 @@ class _Replay(ReplayState):
             self.summary(self.source.format, source_fields(self.source)),
             events_to_records(self.result.events, engine.instruments),
             dict(engine.instruments),
+            self.result,
         )
 
 

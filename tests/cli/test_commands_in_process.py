@@ -57,6 +57,8 @@ def test_replay_in_process_writes_out_report_and_manifest(tmp_path: Path, capsys
         "summary.json",
         "events.jsonl",
         "book.parquet",
+        "trades.parquet",
+        "equity.parquet",
         "manifest.json",
         "report.html",
     }
@@ -72,7 +74,7 @@ def test_replay_in_process_writes_out_report_and_manifest(tmp_path: Path, capsys
         example
     )  # prices, not ticks
     assert main(["verify", str(out)]) == 0
-    assert capsys.readouterr().out.startswith("verified: 5 files byte-identical")
+    assert capsys.readouterr().out.startswith("verified: 7 files byte-identical")
 
 
 def test_replay_says_why_a_strategy_on_a_missing_symbol_sent_nothing(capsys: pytest.CaptureFixture[str]) -> None:

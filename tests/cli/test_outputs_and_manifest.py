@@ -80,7 +80,15 @@ def test_backtest_out_files_are_byte_identical_between_processes(candles: Path, 
 
 def test_replay_out_files_are_byte_identical_between_processes(tmp_path: Path) -> None:
     first, second = run_twice(tmp_path, "replay", SAMPLE, *MM)
-    expected = {"summary.json", "events.jsonl", "book.parquet", "manifest.json", "report.html"}
+    expected = {
+        "summary.json",
+        "events.jsonl",
+        "book.parquet",
+        "trades.parquet",
+        "equity.parquet",
+        "manifest.json",
+        "report.html",
+    }
     assert_same_files(first, second, expected)
 
 

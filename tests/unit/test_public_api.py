@@ -19,6 +19,7 @@ PUBLIC_MODULES = [
     "jtrader.risk",
     "jtrader.backtest",
     "jtrader.replay",
+    "jtrader.results",
 ]
 
 
