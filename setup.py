@@ -8,6 +8,8 @@ engine with its dispatch. Left out, and why (docs/performance.md, "The compiled 
 * ``jtrader/trading/strategy.py``, ``context.py``, ``views.py``, ``builder.py``, ``report.py``, ``result.py``:
   users subclass ``Strategy`` and tests monkeypatch these classes, which compiled classes forbid;
   they are not hot;
+* ``jtrader/trading/execution.py`` and ``jtrader/risk/ports.py``: interfaces only (``Protocol``
+  classes); ``@runtime_checkable`` refuses a compiled class, and there is no work in them to speed up;
 * package ``__init__`` modules (re-exports only), and everything outside the hot path (venues,
   recording, live, paper, backtest loading, CLI).
 """
@@ -15,6 +17,7 @@ engine with its dispatch. Left out, and why (docs/performance.md, "The compiled 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,13 +50,11 @@ COMPILED_MODULES = [
     "jtrader/risk/gate.py",
     "jtrader/risk/limits.py",
     "jtrader/risk/manager.py",
-    "jtrader/risk/ports.py",
     "jtrader/trading/account.py",
     "jtrader/trading/clock.py",
     "jtrader/trading/delivery.py",
     "jtrader/trading/dispatch.py",
     "jtrader/trading/engine.py",
-    "jtrader/trading/execution.py",
     "jtrader/trading/history.py",
     "jtrader/trading/orders.py",
     "jtrader/trading/portfolio.py",
@@ -79,5 +80,14 @@ def _ext_modules() -> list:
     )
 
 
+def _clear_stale_build() -> None:
+    """Remove ``build/`` before building a wheel: setuptools reuses what an earlier build left there,
+    so compiled modules of an earlier ``JTRADER_COMPILE=1`` build (or modules since dropped from the
+    compiled set) would otherwise be packed into the next wheel, the pure one included."""
+    if {"bdist_wheel", "build", "build_ext"} & set(sys.argv[1:]):
+        shutil.rmtree("build", ignore_errors=True)
+
+
 os.chdir(Path(__file__).resolve().parent)
+_clear_stale_build()
 setup(ext_modules=_ext_modules())
