@@ -10,6 +10,8 @@ engine with its dispatch. Left out, and why (docs/performance.md, "The compiled 
   they are not hot;
 * ``jtrader/trading/execution.py`` and ``jtrader/risk/ports.py``: interfaces only (``Protocol``
   classes); ``@runtime_checkable`` refuses a compiled class, and there is no work in them to speed up;
+* ``jtrader/trading/portfolio.py``: the candle runner subclasses ``Portfolio`` (``_JournalPortfolio``),
+  and interpreted classes cannot inherit from compiled ones;
 * package ``__init__`` modules (re-exports only), and everything outside the hot path (venues,
   recording, live, paper, backtest loading, CLI).
 """
@@ -57,7 +59,6 @@ COMPILED_MODULES = [
     "jtrader/trading/engine.py",
     "jtrader/trading/history.py",
     "jtrader/trading/orders.py",
-    "jtrader/trading/portfolio.py",
     "jtrader/trading/router.py",
 ]
 
