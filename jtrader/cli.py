@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from jtrader._variant import variant
 from jtrader._version import __version__
 from jtrader.cmdkit.options import add_input, add_out_dir, add_out_file, mark, subcommands
 from jtrader.errors import JTraderError
@@ -100,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jtrader",
         description="Backtest, replay and paper-trade crypto strategies on one exact trading core.",
     )
-    parser.add_argument("--version", action="version", version=f"jtrader {__version__}")
+    parser.add_argument("--version", action="version", version=f"jtrader {__version__} ({variant()})")
     _add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

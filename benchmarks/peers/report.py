@@ -9,6 +9,13 @@ command alike; the table gives the minimum and the median. Before any time is re
 outputs must agree: the same round trips and the final equity within 1e-6 relative (per grid
 point for the sweep). ``--write`` replaces the part of ``docs/performance.md`` between the
 ``peers:begin``/``peers:end`` markers with the table, the date, the machine and the versions.
+
+``--compiled-python PATH`` adds ``jtrader (compiled)``: the same backtest run by the interpreter of a
+second environment holding the ``JTRADER_COMPILE=1`` install (README, "Performance"), in the same
+interleaved rounds. ``--backtest-only`` runs just the 1M-bar backtest against backtesting.py (both
+jtrader variants) and writes between the ``compiled:begin``/``compiled:end`` markers instead.
+Every command runs in the temporary data folder, so ``python -m jtrader.cli`` never imports a
+source tree from the current directory.
 """
 
 from __future__ import annotations
@@ -35,11 +42,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "performance.md"
 RUN_PEER = Path(__file__).resolve().parent / "run_peer.py"
 BEGIN, END = "<!-- peers:begin -->", "<!-- peers:end -->"
+COMPILED_BEGIN, COMPILED_END = "<!-- compiled:begin -->", "<!-- compiled:end -->"
 GRID = ("5,10,15,20,25,30,35,40,45,50", "60,70,80,90,100,110,120,130,140,150")  # 100 points
 
 
-def jtrader_backtest(path: Path) -> list[str]:
-    return [sys.executable, "-m", "jtrader.cli", "backtest", str(path), "--fee-bps", FEE_BPS, "--json"]
+def jtrader_backtest(path: Path, python: str = sys.executable) -> list[str]:
+    return [python, "-m", "jtrader.cli", "backtest", str(path), "--fee-bps", FEE_BPS, "--json"]
 
 
 def jtrader_sweep(path: Path) -> list[str]:
@@ -54,7 +62,7 @@ def peer(library: str, path: Path, *extra: str) -> list[str]:
 
 def outcomes(library: str, stdout: str) -> dict[tuple[int, int], tuple[int, float]]:
     """(fast, slow) -> (round trips, final equity) from a command's output."""
-    if library == "jtrader":
+    if library.startswith("jtrader") and library != "jtrader sweep":
         summary = json.loads(stdout)
         p = summary["params"]
         return {(p["fast"], p["slow"]): (summary["round_trips"], float(summary["final_equity"]))}
@@ -71,13 +79,13 @@ def agree(ours: dict, theirs: dict) -> bool:
     )
 
 
-def timed(commands: dict[str, list[str]], rounds: int) -> tuple[dict[str, list[float]], dict[str, str]]:
+def timed(commands: dict[str, list[str]], rounds: int, cwd: Path) -> tuple[dict[str, list[float]], dict[str, str]]:
     times: dict[str, list[float]] = {name: [] for name in commands}
     outputs: dict[str, str] = {}
     for round_ in range(rounds + 1):
         for name, command in commands.items():
             started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
             elapsed = time.perf_counter() - started
             if done.returncode != 0:
                 raise SystemExit(f"{name} failed:\n{done.stderr[-2000:]}")
@@ -119,6 +127,8 @@ def main() -> int:
     parser.add_argument("--grid-bars", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--write", action="store_true", help=f"write the table into {DOC}")
+    parser.add_argument("--compiled-python", help="python of an environment with the JTRADER_COMPILE=1 install")
+    parser.add_argument("--backtest-only", action="store_true", help="only the 1M-bar backtest against backtesting.py")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="jtrader-peers-"))
     files = {}
@@ -140,13 +150,18 @@ def main() -> int:
             "vectorbt": peer("vectorbt", files[args.grid_bars], "--grid", *GRID),
         }),
     ]  # fmt: skip
+    if args.compiled_python:
+        suites[0][2]["jtrader (compiled)"] = jtrader_backtest(files[args.bars], args.compiled_python)
+    if args.backtest_only:
+        del suites[0][2]["vectorbt"]
+        suites = suites[:1]
     lines = [
         "| workload | tool | min (s) | median (s) | jtrader speedup (median) | agrees |",
         "|---|---|---|---|---|---|",
     ]
     for title, ours_name, commands in suites:
         print(title, file=sys.stderr)
-        times, outputs = timed(commands, args.rounds)
+        times, outputs = timed(commands, args.rounds, folder)
         ours = outcomes(ours_name, outputs[ours_name])
         our_median = statistics.median(times[ours_name])
         for name in commands:
@@ -157,21 +172,22 @@ def main() -> int:
                 f"{ratio:.2f}x | {'yes' if ok else 'NO'} |"
             )
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    begin, end_marker = (COMPILED_BEGIN, COMPILED_END) if args.backtest_only else (BEGIN, END)
     block = "\n".join(
         [
-            BEGIN,
+            begin,
             f"Measured {stamp} on {machine()}; best and median of {args.rounds} interleaved whole-process runs "
             "after one warm-up run each.",
             f"Versions: {versions()}.",
             "",
             *lines,
-            END,
+            end_marker,
         ]
     )
     print(block)
     if args.write:
         text = DOC.read_text()
-        start, end = text.index(BEGIN), text.index(END) + len(END)
+        start, end = text.index(begin), text.index(end_marker) + len(end_marker)
         DOC.write_text(text[:start] + block + text[end:])
     return 0
 

@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from jtrader.errors import ConfigError
-from jtrader.model import Instrument, LiquiditySide, OrderType, RejectReason, Side, SubmitOrder, Trade
+from jtrader.model import Bar, Instrument, LiquiditySide, OrderType, RejectReason, Side, SubmitOrder, Trade
 from jtrader.model import TimeInForce as Tif
 from jtrader.model.rules import STP_MODES
 from jtrader.sim._bars import BAR_FILL_MODES, BarMatcher, parse_volume_cap
@@ -92,7 +92,7 @@ class Matcher:
         #: last trade price (ticks); on an instrument without a book, the last bar's close
         self.last_price: int | None = None
         #: the last bar (the price source while there is no book), None before any
-        self.last_bar = None
+        self.last_bar: Bar | None = None
         self.resting_orders = RestingOrders(self.liq, queue, self._fill_resting)
         #: resting limit orders (triggered stop-limits included), in acceptance order
         self.resting = self.resting_orders.orders

@@ -36,7 +36,9 @@ FillResting = Callable[[WorkingOrder, int, int], int]
 
 def priority(o: WorkingOrder) -> tuple[int, int]:
     """Price-time priority of a resting order: best price first (bids high, asks low), then acceptance."""
-    return (-o.price if o.side is BUY else o.price, o.seq)  # type: ignore[operator]
+    price = o.price
+    assert price is not None, "a resting order has a limit price"
+    return (-price if o.side is BUY else price, o.seq)
 
 
 class RestingOrders:

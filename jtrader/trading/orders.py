@@ -14,6 +14,8 @@ a SELL its base lots still open; a reduce-only SELL nothing (the venue clips it 
 
 from __future__ import annotations
 
+import builtins
+
 from jtrader.model import Instrument, OrderFilled, OrderStatus, OrderType, Side, SubmitOrder
 from jtrader.trading.views import OrderSnapshot
 
@@ -179,7 +181,7 @@ class OrderTracker:
         """Snapshots of the open orders (of ``symbol`` when given) in submission order."""
         return [o.snapshot() for o in self.open.values() if symbol is None or o.cmd.symbol == symbol]
 
-    def staying(self, releasing: str | None = None) -> list[TrackedOrder]:
+    def staying(self, releasing: str | None = None) -> builtins.list[TrackedOrder]:
         """Open orders the venue will still hold when a new order arrives (no cancel in flight)."""
         return [o for o in self.open.values() if not o.cancel_pending and o.cmd.order_id != releasing]
 

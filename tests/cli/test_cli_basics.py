@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from jtrader._variant import variant
 from jtrader._version import __version__
 from jtrader.cli import RUNNERS
 
@@ -44,7 +45,7 @@ def jtrader(*args: str) -> subprocess.CompletedProcess[str]:
 def test_version_prints_the_package_version() -> None:
     result = jtrader("--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"jtrader {__version__}"
+    assert result.stdout.strip() == f"jtrader {__version__} ({variant()})"
     assert result.stderr == ""
 
 
@@ -112,7 +113,7 @@ def test_the_installed_script_prints_the_version() -> None:
         pytest.skip(f"no installed jtrader script next to {sys.executable}")
     result = subprocess.run([str(script), "--version"], check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
-    assert result.stdout.strip() == f"jtrader {__version__}"
+    assert result.stdout.strip() == f"jtrader {__version__} ({variant()})"
 
 
 def test_main_in_process_without_a_subcommand_returns_2_and_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,7 +129,7 @@ def test_main_in_process_prints_the_version(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
-    assert capsys.readouterr().out.strip() == f"jtrader {__version__}"
+    assert capsys.readouterr().out.strip() == f"jtrader {__version__} ({variant()})"
 
 
 @pytest.mark.parametrize("command", ["backtest", "replay"])
