@@ -25,7 +25,7 @@ The runners, loaders and tables are imported on first use (PEP 562), so ``import
 import importlib
 import typing
 
-from jtrader._variant import IGNORED_IN_SOURCE_TREE  # noqa: F401  (imported first: guards against stale .so)
+import jtrader._variant  # noqa: F401  (imported first: guards against stale compiled modules)
 from jtrader._version import __version__
 from jtrader.book import OrderBook
 from jtrader.errors import JTraderError, StrategyError
