@@ -26,7 +26,7 @@ from jtrader.live.handler import HandlerConfig, WebSocketHandler
 from jtrader.live.rest import RestClient
 from jtrader.recording import Direction, Record, RecordingWriter
 
-__all__ = ["RecordOptions", "Recorder", "record_session"]
+__all__ = ["RecordOptions", "Recorder", "fetch_instruments", "record_session"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,19 @@ class RecordOptions:
     max_frames: int | None = None
     flush_s: float = 1.0
     handler: HandlerConfig = field(default_factory=HandlerConfig)
+
+
+async def fetch_instruments(plan: FeedPlan, rest: RestClient, handler: WebSocketHandler) -> None:
+    """Fetch the venue's products / exchangeInfo body and hand it to ``handler`` (recorded, then parsed).
+
+    A REST failure is logged, not raised: the instruments' grid is then inferred from the data.
+    """
+    try:
+        response = await rest.get(plan.instruments_url(), weight=20 if plan.venue == "binance" else 1)
+    except RestError as exc:
+        log.warning("cannot fetch the instruments (%s): their grid will be inferred from the data", exc)
+        return
+    handler.handle_http(response.url, response.body)
 
 
 class Recorder:
@@ -95,7 +108,7 @@ class Recorder:
         if self.options.duration_s is not None:
             tasks.append(loop.create_task(self._timer(self.options.duration_s)))
         try:
-            await self._instruments()
+            await fetch_instruments(self.plan, self.rest, self.handler)
             if not self.stopped_by:
                 await self.handler.run()
         finally:
@@ -105,15 +118,6 @@ class Recorder:
             await self.rest.aclose()
             self.writer.close()
         return self.summary()
-
-    async def _instruments(self) -> None:
-        url = self.plan.instruments_url()
-        try:
-            response = await self.rest.get(url, weight=20 if self.plan.venue == "binance" else 1)
-        except RestError as exc:
-            log.warning("cannot fetch the instruments (%s): their grid will be inferred from the data", exc)
-            return
-        self.handler.handle_http(response.url, response.body)
 
     async def _timer(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from jtrader.cmdkit.display import format_money
 from jtrader.cmdkit.progress import NullTracker
-from jtrader.errors import ConfigError, RestError
+from jtrader.errors import ConfigError
 from jtrader.live.handler import HandlerConfig, WebSocketHandler
+from jtrader.live.record import fetch_instruments
 from jtrader.live.rest import RestClient
 from jtrader.model import MarketMessage, format_atoms
 from jtrader.recording import Direction, Record
@@ -170,7 +171,7 @@ class PaperRunner:
             tasks.append(loop.create_task(self._timer(self.options.duration_s)))
         try:
             if self.fetch_instruments:
-                await self._instruments()
+                await fetch_instruments(self.plan, self.rest, self.handler)
             if not self.stopped_by and not self.session.over:
                 await self.handler.run()
         finally:
@@ -182,15 +183,6 @@ class PaperRunner:
             self._show()
             self.tracker.close()
         return self.summary()
-
-    async def _instruments(self) -> None:
-        url = self.plan.instruments_url()
-        try:
-            response = await self.rest.get(url, weight=20 if self.plan.venue == "binance" else 1)
-        except RestError as exc:
-            log.warning("cannot fetch the instruments (%s): their grid will be inferred from the data", exc)
-            return
-        self.handler.handle_http(response.url, response.body)
 
     async def _timer(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
