@@ -13,7 +13,6 @@ flushes and draws.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LatencyHistogram", "PaperOptions", "PaperRunner"]
 
-log = logging.getLogger(__name__)
 
 _RECV = Direction.RECV
 
