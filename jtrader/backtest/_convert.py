@@ -23,7 +23,15 @@ Volumes are floored to the lot (a volume is information, not a price). A volume 
 its ``rint`` as above. Off the grid, ``y = repr(x) * 10**places`` is not a whole number and
 ``p = fl(x * 10**places)`` lies within ``2**-52 * |y|`` of it; below ``2**40`` that is under
 ``2.5e-4``, so when ``p``'s fractional part is in ``(1e-3, 1 - 1e-3)`` no integer lies between
-``p`` and ``y`` and ``floor(p) == floor(y)``. Anything else takes the slow path.
+``p`` and ``y`` and ``floor(p) == floor(y)``. When it is not, ``p`` lies within ``1e-3`` of the whole
+number ``k = rint(p)``, so ``|y - k| < 1`` and ``floor(y)`` is ``k`` when ``y > k`` and ``k - 1`` when
+``y < k`` (``y == k`` is the grid case above). The sign of ``y - k`` is the sign of ``x - r`` where
+``r = k * 10**-places`` (the real number): the grid check failed, so ``r`` does not round to ``x``,
+i.e. ``r`` lies outside the interval of reals that round to ``x``, while ``y`` lies inside it. And
+``x > r`` exactly when ``x > fl(r)`` (``fl(r) = k / 10**places``, correctly rounded and different
+from ``x``; rounding is monotonic). Such values are common: a volume written as
+``lots * 1e-8`` is often one ulp off the double nearest to ``lots / 1e8``. Anything else (huge
+values) takes the slow path.
 
 Exact conversion of decimal strings
 -----------------------------------
@@ -256,9 +264,13 @@ def _float_units(x: Any, places: int, *, exact: bool) -> tuple[Any, Any]:
         on_grid = (np.abs(whole) < _FAST_LIMIT) & (whole / scale == x)
         floor = np.floor(scaled)
         frac = scaled - floor
-        safe = (np.abs(scaled) < _FLOOR_LIMIT) & (frac > _FLOOR_MARGIN) & (frac < 1.0 - _FLOOR_MARGIN)
-    units = np.where(on_grid, whole, np.where(safe, floor, 0)).astype(np.int64)
-    return units, on_grid | safe
+        in_range = np.abs(scaled) < _FLOOR_LIMIT
+        safe = in_range & (frac > _FLOOR_MARGIN) & (frac < 1.0 - _FLOOR_MARGIN)
+        # off the grid next to a whole number k = whole: floor(y) is k when x > k * 10**-places, else k - 1
+        near = in_range & ~on_grid & ~safe
+        near_floor = np.where(x > whole / scale, whole, whole - 1.0)
+    units = np.where(on_grid, whole, np.where(safe, floor, np.where(near, near_floor, 0))).astype(np.int64)
+    return units, on_grid | safe | near
 
 
 def _text_units(text: Any, places: int, *, exact: bool) -> tuple[Any, Any]:

@@ -56,7 +56,9 @@ any_floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
 tricky_floats = st.sampled_from(
     [0.0, -0.0, 1e-9, 5e-324, 1e15, 1e16, 1e22, 1e300, 0.1, 0.3, 1.005, 2.675, 123.456, 9.999999999999999e14]
 )
-float_values = st.one_of(grid_floats, any_floats, tricky_floats)
+#: products with a power of ten (``lots * 1e-8``): often one ulp off the grid, next to a whole number of units
+product_floats = st.builds(lambda units, places: units * 10.0**-places, st.integers(-(10**12), 10**14), st.integers(0, 12))
+float_values = st.one_of(grid_floats, product_floats, any_floats, tricky_floats)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -156,6 +158,12 @@ def test_a_long_float_column_takes_the_vectorized_path_and_matches() -> None:
     assert_same_units(pl.Series("close", prices), 2, exact=True)
     assert_same_units(pl.Series("volume", volumes), 8, exact=False)
     assert_same_units(pl.Series("volume", volumes * 1.37), 8, exact=False)
+    # lots * 1e-8 (how files often write volumes): many are one ulp off the grid, next to a whole lot
+    products = rng.integers(0, 10**12, size=20_000) * 1e-8
+    _, vectorized = fast._float_units(products, 8, exact=False)
+    assert vectorized.all()
+    assert (products != np.rint(products * 1e8) / 1e8).sum() > 1_000  # the case is really there
+    assert_same_units(pl.Series("volume", products), 8, exact=False)
 
 
 # -- times --------------------------------------------------------------------------------------------
