@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import add
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,24 @@ class CandleSeries:
     def bar_ts(self, i: int) -> int:
         """Close time (ns) of bar ``i``: ``start[i] + interval_ns``."""
         return self.start[i] + self.interval_ns
+
+    def head(self, n: int) -> CandleSeries:
+        """The first ``n`` bars as a series of their own (same instrument and interval; gaps recounted)."""
+        start = self.start[:n]
+        interval = self.interval_ns
+        long_steps = [b - a for a, b in pairwise(start) if b - a > interval]
+        return CandleSeries(
+            instrument=self.instrument,
+            start=start,
+            open=self.open[:n],
+            high=self.high[:n],
+            low=self.low[:n],
+            close=self.close[:n],
+            volume=self.volume[:n],
+            interval_ns=interval,
+            gaps=len(long_steps),
+            missing_bars=sum(step // interval - 1 for step in long_steps),
+        )
 
     def bars(self) -> Iterator[Bar]:
         """The candles as :class:`~jtrader.model.Bar` messages, oldest first (a lazy iterator).

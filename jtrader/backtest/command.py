@@ -16,10 +16,11 @@ import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from jtrader.cmdkit import Job
 from jtrader.errors import ConfigError, DataError, InstrumentError, ValueFormatError
-from jtrader.model import Bar, Instrument, to_atoms
+from jtrader.model import Instrument, to_atoms
 
 __all__ = ["KNOWN_QUOTES", "make_instrument", "parse_cash", "parse_fee_bps", "run"]
 
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace, job: Job | None = None) -> int:
     gc.freeze()
     log.info("backtest: %d bars of %s loaded; running %s", len(series), instrument.symbol, args.strategy)
 
-    def source(bars: Iterator[Bar]) -> Iterator[Bar]:
+    def source(bars: Iterator[Any]) -> Iterator[Any]:  # bars, or bar positions (see run_backtest)
         return job.track(bars, label="backtest", total=len(series), unit="bars")
 
     result = run_backtest(

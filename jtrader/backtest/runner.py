@@ -17,19 +17,32 @@ position marked at that bar's close; a position still open at the end is marked,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
+from itertools import islice, repeat
 from operator import add, mul
+from typing import Any
 
 from jtrader.backtest.candles import CandleSeries
-from jtrader.errors import ConfigError
+from jtrader.errors import ConfigError, StrategyError
 from jtrader.model import Bar, Instrument, OrderFilled, Side
 from jtrader.risk import EmergencyHooks, RiskGate
-from jtrader.trading import EngineSettings, Portfolio, RunResult, Strategy, build_engine
+from jtrader.trading import Engine, EngineSettings, Portfolio, RunResult, Strategy, build_engine
 
-__all__ = ["FILL_MODES", "BacktestResult", "count_round_trips", "equity_curve", "run_backtest"]
+__all__ = [
+    "FILL_MODES",
+    "BacktestResult",
+    "DeclaredSignals",
+    "SkippingBars",
+    "count_round_trips",
+    "declared_signals",
+    "equity_curve",
+    "run_backtest",
+]
+
+log = logging.getLogger(__name__)
 
 #: CLI spelling -> the simulator's ``bar_fill``
 FILL_MODES = {"next-open": "next_open", "close": "close"}
@@ -110,7 +123,7 @@ def run_backtest(
     risk: RiskGate | None = None,
     emergency: EmergencyHooks | None = None,
     record_events: bool = True,
-    source_hook: Callable[[Iterator[Bar]], Iterator[Bar]] | None = None,
+    source_hook: Callable[[Iterator[Any]], Iterator[Any]] | None = None,
     volume_cap: str | Decimal | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` on ``series`` with ``cash`` quote atoms; a fresh exchange and portfolio each time.
@@ -121,9 +134,11 @@ def run_backtest(
     the same defaults ``jtrader backtest`` and every other mode use; pass
     ``risk=PassThroughGate()`` for no pre-trade limits. ``source_hook`` wraps the bar iterator
     (the CLI's progress bar and Ctrl-C stop: when it ends early, the result covers the bars that
-    ran, ``run.bars`` of them, as if the data ended there). ``volume_cap``: percent of a bar's
-    volume the fills of one bar may take (None: no cap). Raises :class:`ConfigError` for a bad
-    ``fill``, ``fee_bps`` or ``volume_cap``.
+    ran, ``run.bars`` of them, as if the data ended there); when the strategy declared its
+    signals (:meth:`~jtrader.trading.Strategy.bar_signals`) it wraps the iterator of bar
+    positions ``0..n-1`` instead (:class:`SkippingBars`), so it still sees one item per bar.
+    ``volume_cap``: percent of a bar's volume the fills of one bar may take (None: no cap).
+    Raises :class:`ConfigError` for a bad ``fill``, ``fee_bps`` or ``volume_cap``.
     """
     if fill not in FILL_MODES:
         raise ConfigError(f"fill must be one of {', '.join(FILL_MODES)}, got {fill!r}")
@@ -141,11 +156,137 @@ def run_backtest(
     portfolio.run = engine.result
     symbol = instrument.symbol
     cash0, position0 = portfolio.balance(quote), portfolio.position(symbol)
-    bars = series.bars()
-    run = engine.run(source_hook(bars) if source_hook is not None else bars)
+    signals = declared_signals(strategy, series)
+    skipping: SkippingBars | None = None
+    bars: Iterator[Bar]
+    if signals is None:
+        bars = series.bars()
+        run = engine.run(source_hook(bars) if source_hook is not None else bars)
+    else:
+        log.info(
+            "backtest: %s declared its signals: %d of %d bars have one; the bars between them are skipped "
+            "while no order is in flight or open",
+            type(strategy).name or type(strategy).__name__,
+            len(signals.indices),
+            len(series),
+        )
+        strategy.follow_signals(signals.by_ts)
+        skipping = SkippingBars(series, signals.indices, engine)
+        positions: Iterator[int] = iter(range(len(series)))
+        run = engine.run(skipping.bars(source_hook(positions) if source_hook is not None else positions))
+        run.messages += skipping.skipped
     equity = equity_curve(series, portfolio.journal, cash0, position0, run.bars)
     fills = [ev for ev in run.events if type(ev) is OrderFilled]
     return BacktestResult(series, strategy, run, cash, fee, fill, equity, fills, engine.exchange.fills_over_volume)
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredSignals:
+    """A strategy's declared signals (:meth:`~jtrader.trading.Strategy.bar_signals`) for one series."""
+
+    #: indices of the bars with a non-zero signal, ascending
+    indices: list[int]
+    #: bar ``ts`` (its close time, ns) -> its non-zero signal
+    by_ts: dict[int, int]
+
+
+def declared_signals(strategy: Strategy, series: CandleSeries) -> DeclaredSignals | None:
+    """``strategy.bar_signals(series)`` checked, or None when the strategy declares none.
+
+    Raises :class:`StrategyError` when the list does not have one value per bar, or when the
+    signals of the first half of the series differ from the first half of the signals of the
+    whole series (a value that depends on a later bar: look-ahead).
+    """
+    import numpy as np
+
+    if not _signals_cover_on_bar(type(strategy)):
+        return None
+    declared = strategy.bar_signals(series)
+    if declared is None:
+        return None
+    name = type(strategy).name or type(strategy).__name__
+    full = np.asarray(declared)
+    n = len(series)
+    if full.shape != (n,) or full.dtype.kind not in "iub":
+        raise StrategyError(
+            f"strategy {name!r}: bar_signals() must give one int per bar ({n}), got shape {full.shape} of {full.dtype}",
+            strategy=name,
+            callback="bar_signals",
+            symbol=series.instrument.symbol,
+            ts=series.bar_ts(0),
+        )
+    half = n // 2
+    prefix = np.asarray(strategy.bar_signals(series.head(half)))
+    if prefix.shape != (half,) or not np.array_equal(prefix, full[:half]):
+        raise StrategyError(
+            f"strategy {name!r}: bar_signals() looks ahead: the signals of the first {half} bars change "
+            "when the later bars are there; a bar's signal may depend on that bar and the bars before only",
+            strategy=name,
+            callback="bar_signals",
+            symbol=series.instrument.symbol,
+            ts=series.bar_ts(0),
+        )
+    indices = np.flatnonzero(full)
+    ts = np.asarray(series.start, dtype=object)[indices] + series.interval_ns
+    return DeclaredSignals(indices.tolist(), dict(zip(ts.tolist(), full[indices].tolist(), strict=True)))
+
+
+def _signals_cover_on_bar(cls: type) -> bool:
+    """False when a subclass overrides ``on_bar`` below the class whose ``bar_signals`` it inherits.
+
+    Such a subclass added work to every bar (a witness, its own indicator) that the declared
+    signals know nothing about: its bars must all be processed.
+    """
+    owners = {}
+    for name in ("on_bar", "bar_signals"):
+        owners[name] = next(klass for klass in cls.__mro__ if name in vars(klass))
+    return issubclass(owners["bar_signals"], owners["on_bar"])
+
+
+class SkippingBars:
+    """The bars of ``series`` a run must process when its strategy declared its signals.
+
+    Every bar with a signal, the first and the last bar, and every bar after a processed one
+    while the engine is not :meth:`~jtrader.trading.Engine.at_rest` (an order in flight or open,
+    an event to deliver): the bars skipped could change nothing but the marks, which the next
+    processed bar sets again. :meth:`bars` reads bar *positions* (``0..n-1``) from an iterator
+    and consumes the positions of the bars it skips, so a progress bar or a stop wrapped around
+    that iterator sees every bar. Skipped bars are added to ``engine.result.bars`` before the
+    next processed bar (the portfolio journal notes fills by bar count) and to :attr:`skipped`;
+    when the positions end inside a gap (a stop), the run ends at its last processed bar.
+    """
+
+    def __init__(self, series: CandleSeries, signal_indices: list[int], engine: Engine) -> None:
+        self.series = series
+        self._stops = signal_indices
+        self._engine = engine
+        #: bars passed over without being processed
+        self.skipped = 0
+
+    def bars(self, positions: Iterator[int]) -> Iterator[Bar]:
+        """The bars to process, reading bar positions (ascending, from 0, one each) from ``positions``."""
+        series, engine = self.series, self._engine
+        result = engine.result
+        at_rest = engine.at_rest
+        start, interval, symbol = series.start, series.interval_ns, series.instrument.symbol
+        o, h, low, c, v = series.open, series.high, series.low, series.close, series.volume
+        last = len(start) - 1
+        stops = iter([*self._stops, last])
+        stop = next(stops)
+        new = tuple.__new__
+        for i in positions:
+            yield new(Bar, (start[i] + interval, symbol, o[i], h[i], low[i], c[i], v[i], start[i]))  # type: ignore[arg-type]
+            following = i + 1
+            if following > last:
+                return
+            while stop < following:
+                stop = next(stops)
+            if following < stop and at_rest():
+                gap = stop - following
+                if next(islice(positions, gap - 1, gap), None) is None:
+                    return  # the positions ended inside the gap: the run ends at bar i
+                result.bars += gap
+                self.skipped += gap
 
 
 class _JournalPortfolio(Portfolio):

@@ -176,6 +176,17 @@ class SimulatedExchange:
             return min(pending[0][0], events[0].ts) if events else pending[0][0]
         return events[0].ts if events else None
 
+    def at_rest(self) -> bool:
+        """True when no command or event is in flight and no order is open, waiting for a bar or for
+        its stop trigger, on any instrument: a bar can then change nothing but the last price.
+
+        A candle backtest uses it to skip the bars of a strategy that declared its signals
+        (:meth:`jtrader.trading.Strategy.bar_signals`) between two signals while nothing can fill.
+        """
+        if self._pending or self._events:
+            return False
+        return not any(m.resting or m.stops or m.waiting for m in self._matchers.values())
+
     # -- market data ------------------------------------------------------------------------
     def _late(self, kind: type, ts: object) -> TimestampError:
         """The error for a message whose ``ts`` is not an int of ns at or after the exchange time."""

@@ -29,6 +29,8 @@ from jtrader.model import OrderCanceled, OrderDenied, OrderExpired, OrderFilled,
 from jtrader.trading import Strategy, single_symbol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from jtrader.model import Bar
     from jtrader.trading import Context
 
@@ -85,6 +87,12 @@ class SmaCross(Strategy):
         """
         if self._only is not None and bar.symbol != self._only:
             return
+        followed = self.followed_signals
+        if followed is not None:  # a candle backtest follows bar_signals(): act on this bar's signal
+            signal = followed.get(bar.ts)
+            if signal is not None:
+                self._act(ctx, bar, signal)
+            return
         close = bar.close
         ring = self._ring
         slot = self._slot
@@ -108,12 +116,39 @@ class SmaCross(Strategy):
         self._prev_sign = sign
         if self._wraps * slow + slot <= slow:
             return  # bars 1..slow: the SMAs or the previous d do not exist yet
-        if sign > 0 and prev <= 0:
+        if sign != 0:  # sign != prev: a positive sign follows a prev <= 0 (BUY), a negative one a prev >= 0
+            self._act(ctx, bar, sign)
+
+    def _act(self, ctx: Context, bar: Bar, signal: int) -> None:
+        if signal > 0:
             self.signals.append((bar.ts, "BUY"))
             self._buy(ctx, bar.symbol)
-        elif sign < 0 and prev >= 0:
+        else:
             self.signals.append((bar.ts, "SELL"))
             self._sell(ctx, bar.symbol)
+
+    def bar_signals(self, series: Any) -> Sequence[int] | None:
+        """The same signals as :meth:`on_bar`, for every bar at once: +1 BUY, -1 SELL, 0 none.
+
+        Vectorized over ``series.close`` with exact int64 prefix sums (None, bar by bar instead,
+        when the sums could overflow int64). Causal: bar ``i`` reads closes ``0..i`` only.
+        """
+        import numpy as np
+
+        fast, slow = self._fast, self._slow
+        n = len(series.close)
+        close = np.asarray(series.close)
+        if n == 0 or close.dtype.kind != "i" or int(close.max()) * max(n, slow) * slow >= 2**62:
+            return None
+        sums = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(close, out=sums[1:])
+        seen = np.arange(1, n + 1)  # bars seen at bar i: i + 1
+        fast_sum = sums[seen] - sums[np.maximum(seen - fast, 0)]
+        slow_sum = sums[seen] - sums[np.maximum(seen - slow, 0)]
+        sign = np.sign(fast_sum * slow - slow_sum * fast)
+        prev = np.concatenate(([0], sign[:-1]))
+        signal = np.where((sign != prev) & (seen > slow), sign, 0)
+        return signal.astype(np.int8)
 
     def _buy(self, ctx: Context, symbol: str) -> None:
         if self._pending is not None or ctx.position(symbol) != 0:

@@ -189,6 +189,22 @@ class Engine:
             raise ConfigError("this engine has no emergency manager: nothing to kill with")
         return self.emergency.kill_switch(reason)
 
+    def at_rest(self) -> bool:
+        """True when a bar that the strategy does not act on would change nothing but the marks.
+
+        Nothing in flight or open at the execution (:meth:`~jtrader.trading.Execution.at_rest`),
+        no event waiting for delivery, no cost waiting for a mark, and no emergency check that
+        runs on every message. The candle backtest of a strategy that declared its signals skips
+        bars only while this holds (see :func:`jtrader.backtest.runner.run_backtest`).
+        """
+        em = self.emergency
+        return (
+            not self.delivery.deferred
+            and not self.portfolio.pending_cost
+            and (em is None or not em.watching)
+            and self.exchange.at_rest()
+        )
+
     @property
     def trading_state(self) -> TradingState:
         """The gate's state: ACTIVE, REDUCING or HALTED."""

@@ -39,6 +39,9 @@ class Execution(Protocol):
     def submit(self, cmd: SubmitOrder) -> None:
         """Send a new order at ``cmd.ts``."""
 
+    def at_rest(self) -> bool:
+        """True when nothing is in flight or open: a bar can change nothing but the last price."""
+
     def cancel(self, cmd: CancelOrder | CancelAll) -> None:
         """Send a cancel at ``cmd.ts``."""
 

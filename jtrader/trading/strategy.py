@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jtrader.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from jtrader.model import Bar, BookDelta, BookSnapshot, Quote, Trade
     from jtrader.trading.context import Context
 
@@ -105,6 +107,36 @@ class Strategy:
         self.param_values: dict[str, Any] = values
         #: the same values as attributes: ``self.p.fast``
         self.p = SimpleNamespace(**values)
+
+    #: ``ts`` -> signal of the bars a candle backtest will call :meth:`on_bar` for, when this
+    #: strategy declared its signals (:meth:`bar_signals`) and the run follows them; else None
+    followed_signals: dict[int, int] | None = None
+
+    def bar_signals(self, series: Any) -> Sequence[int] | None:
+        """Optional, for candle backtests: this strategy's signal on every bar, computed at once.
+
+        ``series`` is a :class:`~jtrader.backtest.CandleSeries` (int lists ``start``, ``open``,
+        ``high``, ``low``, ``close``, ``volume``; ticks and lots). Return one int per bar, 0 where
+        :meth:`on_bar` would do nothing with the context (no order, no cancel, no read whose
+        answer matters), non-zero where it may act; or None (the default) to be called on every
+        bar. The value at bar ``i`` must depend on bars ``0..i`` only: the backtest checks it on
+        a prefix of the series and refuses a strategy that looks ahead.
+
+        When a list is returned, the backtest calls :meth:`follow_signals` and from then on calls
+        :meth:`on_bar` for the bars with a signal and for bars where an order is in flight or
+        open, and skips the others (they are still counted, marked and in the equity curve).
+        A subclass that overrides :meth:`on_bar` without overriding this method is run bar by
+        bar: its extra per-bar work is not covered by the inherited signals.
+        """
+        return None
+
+    def follow_signals(self, signals: dict[int, int]) -> None:
+        """Switch to the declared signals: ``signals`` maps a bar's ``ts`` to its non-zero signal.
+
+        :meth:`on_bar` then acts on ``self.followed_signals.get(bar.ts)`` instead of its own
+        bar-by-bar state (bars without a signal may not reach it at all).
+        """
+        self.followed_signals = signals
 
     def on_start(self, ctx: Context) -> None:
         """Called once before the first market message (``ctx.now`` is the first message's ts)."""

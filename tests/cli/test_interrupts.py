@@ -20,7 +20,9 @@ from tests.cli.clikit import RECORDINGS, Running, run_cli, write_candles
 
 pytestmark = pytest.mark.slow
 CANDLES = 1_000_000
-PARAMS = ("--param", "fast=50", "--param", "slow=200")
+PARAMS = ("--param", "fast=10", "--param", "slow=30")
+#: the log line after which the engine is processing bars (sma_cross declares its signals)
+RUNNING = "declared its signals"
 #: keys that legitimately differ between an interrupted run and the full run on its prefix
 RUN_ONLY = {"elapsed_s", "interrupted"}
 
@@ -32,8 +34,8 @@ def long_candles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def interrupted_backtest(data: Path, out: Path, sig: int) -> tuple[int, dict, str]:
     run = Running("backtest", data, *PARAMS, "--json", "--log-level", "info", "--out", out)
-    run.wait_for("loaded; running")
-    time.sleep(0.3)
+    run.wait_for(RUNNING)
+    time.sleep(0.2)
     run.signal(sig)
     code, stdout, stderr = run.finish()
     return code, json.loads(stdout), stderr
@@ -70,8 +72,8 @@ def test_an_interrupted_backtest_prints_the_human_summary_with_the_interruption(
     long_candles: Path, tmp_path: Path
 ) -> None:
     run = Running("backtest", long_candles, *PARAMS, "--log-level", "info")
-    run.wait_for("loaded; running")
-    time.sleep(0.3)
+    run.wait_for(RUNNING)
+    time.sleep(0.2)
     run.signal(signal.SIGINT)
     code, stdout, stderr = run.finish()
     assert code == 130, stderr

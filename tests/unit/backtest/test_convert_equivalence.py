@@ -57,7 +57,9 @@ tricky_floats = st.sampled_from(
     [0.0, -0.0, 1e-9, 5e-324, 1e15, 1e16, 1e22, 1e300, 0.1, 0.3, 1.005, 2.675, 123.456, 9.999999999999999e14]
 )
 #: products with a power of ten (``lots * 1e-8``): often one ulp off the grid, next to a whole number of units
-product_floats = st.builds(lambda units, places: units * 10.0**-places, st.integers(-(10**12), 10**14), st.integers(0, 12))
+product_floats = st.builds(
+    lambda units, places: units * 10.0**-places, st.integers(-(10**12), 10**14), st.integers(0, 12)
+)
 float_values = st.one_of(grid_floats, product_floats, any_floats, tricky_floats)
 
 
