@@ -29,24 +29,34 @@ def _sizes(request: pytest.FixtureRequest) -> tuple[int, int]:
     return 1_000_000, 200_000
 
 
-def _run_jtrader(series: Any, cash: str = "100000") -> Any:
+class SmaCrossBarByBar(SmaCross):
+    """sma_cross without its declared signals: ``on_bar`` on every bar (the per-bar hot path)."""
+
+    def bar_signals(self, series: Any) -> None:
+        return None
+
+
+def _run_jtrader(series: Any, cash: str = "100000", strategy: type[SmaCross] = SmaCross) -> Any:
     return run_backtest(
         series,
-        SmaCross(fast=10, slow=30),
+        strategy(fast=10, slow=30),
         cash=to_atoms(cash),
         fee_bps="10",
         record_events=True,  # the default risk and emergency managers, as `jtrader backtest` runs
     )
 
 
-def test_bench_sma_cross_full_engine(benchmark: Any, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("strategy", [SmaCross, SmaCrossBarByBar], ids=["declared-signals", "bar-by-bar"])
+def test_bench_sma_cross_full_engine(benchmark: Any, request: pytest.FixtureRequest, strategy: type[SmaCross]) -> None:
+    """sma_cross as `jtrader backtest` runs it (declared signals: bars between signals skipped) and
+    bar by bar (every bar through the engine and ``on_bar``); the same results either way."""
     n, _ = _sizes(request)
     series = random_walk(INSTRUMENT, n, seed=42)
     timings: list[float] = []
 
     def run() -> Any:
         started = time.perf_counter()
-        result = _run_jtrader(series)
+        result = _run_jtrader(series, strategy=strategy)
         timings.append(time.perf_counter() - started)
         return result
 

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import pairwise, repeat
+from itertools import repeat
 from operator import add
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,12 @@ class CandleSeries:
 
     def head(self, n: int) -> CandleSeries:
         """The first ``n`` bars as a series of their own (same instrument and interval; gaps recounted)."""
+        import numpy as np
+
         start = self.start[:n]
         interval = self.interval_ns
-        long_steps = [b - a for a, b in pairwise(start) if b - a > interval]
+        steps = np.diff(np.asarray(start, dtype=np.int64))
+        long_steps = steps[steps > interval]
         return CandleSeries(
             instrument=self.instrument,
             start=start,
@@ -82,8 +85,8 @@ class CandleSeries:
             close=self.close[:n],
             volume=self.volume[:n],
             interval_ns=interval,
-            gaps=len(long_steps),
-            missing_bars=sum(step // interval - 1 for step in long_steps),
+            gaps=int(long_steps.size),
+            missing_bars=int((long_steps // interval - 1).sum()),
         )
 
     def bars(self) -> Iterator[Bar]:
