@@ -124,9 +124,9 @@ def split_typed(
     ``memo`` (a :class:`LevelMemo` of ``inst``) or, from :data:`TYPED_BULK_MIN_LEVELS` on, column by
     column. Raises on anything unusual, off-grid levels included (the general path counts those)."""
     if len(updates) >= TYPED_BULK_MIN_LEVELS:
-        return _split_columns(
-            inst, list(map(_SIDE_ATTR, updates)), list(map(_PRICE_ATTR, updates)), list(map(_SIZE_ATTR, updates))
-        )
+        ticks = _prices_through(memo, list(map(_PRICE_ATTR, updates)))
+        levels = list(zip(ticks, inst.sizes_to_lots(list(map(_SIZE_ATTR, updates))), strict=True))
+        return _split_sides(levels, list(map(_SIDE_ATTR, updates)))
     prices, sizes, limit = memo.prices, memo.sizes, memo.limit
     bids: list[tuple[int, int]] = []
     asks: list[tuple[int, int]] = []
@@ -152,11 +152,40 @@ def split_typed(
     return bids, asks
 
 
+def _prices_through(memo: LevelMemo, texts: list[str]) -> list[int]:
+    """``memo.instrument.prices_to_ticks(texts)`` (str only), looking each price up in ``memo`` first.
+
+    A long update list repeats the prices near the touch (over 95% of them on a busy book): the
+    lookups are one C-level pass, and only the prices not yet seen are parsed, as one list (so
+    the first bad one raises the error it raises there). Only conversions that succeeded are
+    remembered; the memo is emptied before it would pass ``memo.limit`` entries.
+    """
+    prices = memo.prices
+    ticks = list(map(prices.get, texts))
+    if None not in ticks:
+        return ticks  # type: ignore[return-value]
+    missing = [i for i, tick in enumerate(ticks) if tick is None]
+    new = memo.instrument.prices_to_ticks([texts[i] for i in missing])
+    limit = memo.limit
+    keep = len(missing) <= limit
+    if keep and len(prices) + len(missing) > limit:
+        prices.clear()
+    for i, tick in zip(missing, new, strict=True):
+        ticks[i] = tick
+        if keep:
+            prices[texts[i]] = tick
+    return ticks  # type: ignore[return-value]
+
+
 def _split_columns(
     inst: Instrument, sides: list, prices: list, sizes: list
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(bids, asks) of the columns of one updates list; raises on anything unusual."""
-    levels = list(zip(inst.prices_to_ticks(prices), inst.sizes_to_lots(sizes), strict=True))
+    return _split_sides(list(zip(inst.prices_to_ticks(prices), inst.sizes_to_lots(sizes), strict=True)), sides)
+
+
+def _split_sides(levels: list[tuple[int, int]], sides: list) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(bids, asks) of ``levels`` by their ``sides`` (``bid`` / ``offer``); raises on another side."""
     n = len(levels)
     n_bids = sides.count("bid")
     if n_bids == n:
