@@ -13,6 +13,7 @@ The updates come as dicts (``orjson``, the general path) or as typed
 
 from __future__ import annotations
 
+import contextlib
 from operator import attrgetter, itemgetter
 
 from jtrader.errors import MalformedMessageError, OffGridError
@@ -156,16 +157,25 @@ def _prices_through(memo: LevelMemo, texts: list[str]) -> list[int]:
     """``memo.instrument.prices_to_ticks(texts)`` (str only), looking each price up in ``memo`` first.
 
     A long update list repeats the prices near the touch (over 95% of them on a busy book): the
-    lookups are one C-level pass, and only the prices not yet seen are parsed, as one list (so
-    the first bad one raises the error it raises there). Only conversions that succeeded are
+    lookups are one C-level pass, and only the prices not yet seen are parsed, in order (a few one
+    by one, more as one list), so the first bad one raises the error it raises there. Only conversions that succeeded are
     remembered; the memo is emptied before it would pass ``memo.limit`` entries.
     """
     prices = memo.prices
     ticks = list(map(prices.get, texts))
     if None not in ticks:
         return ticks  # type: ignore[return-value]
-    missing = [i for i, tick in enumerate(ticks) if tick is None]
-    new = memo.instrument.prices_to_ticks([texts[i] for i in missing])
+    missing = []  # found by C-level scans: a few among many
+    i = ticks.index(None)
+    with contextlib.suppress(ValueError):
+        while True:
+            missing.append(i)
+            i = ticks.index(None, i + 1)
+    inst = memo.instrument
+    if len(missing) < BULK_MIN_LEVELS:
+        new = [inst.price_to_ticks(texts[i]) for i in missing]
+    else:
+        new = inst.prices_to_ticks([texts[i] for i in missing])
     limit = memo.limit
     keep = len(missing) <= limit
     if keep and len(prices) + len(missing) > limit:
