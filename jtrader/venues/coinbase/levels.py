@@ -13,12 +13,11 @@ The updates come as dicts (``orjson``, the general path) or as typed
 
 from __future__ import annotations
 
-import contextlib
 from operator import attrgetter, itemgetter
 
 from jtrader.errors import MalformedMessageError, OffGridError
 from jtrader.model import Instrument
-from jtrader.venues._common import PARSE_ERRORS, LevelMemo
+from jtrader.venues._common import PARSE_ERRORS, LevelMemo, prices_through
 
 __all__ = ["BULK_MIN_LEVELS", "TYPED_BULK_MIN_LEVELS", "split_bulk", "split_l2_levels", "split_memo", "split_typed"]
 
@@ -125,7 +124,7 @@ def split_typed(
     ``memo`` (a :class:`LevelMemo` of ``inst``) or, from :data:`TYPED_BULK_MIN_LEVELS` on, column by
     column. Raises on anything unusual, off-grid levels included (the general path counts those)."""
     if len(updates) >= TYPED_BULK_MIN_LEVELS:
-        ticks = _prices_through(memo, list(map(_PRICE_ATTR, updates)))
+        ticks = prices_through(memo, list(map(_PRICE_ATTR, updates)))
         levels = list(zip(ticks, inst.sizes_to_lots(list(map(_SIZE_ATTR, updates))), strict=True))
         return _split_sides(levels, list(map(_SIDE_ATTR, updates)))
     prices, sizes, limit = memo.prices, memo.sizes, memo.limit
@@ -151,40 +150,6 @@ def split_typed(
         else:
             asks.append((price, size))
     return bids, asks
-
-
-def _prices_through(memo: LevelMemo, texts: list[str]) -> list[int]:
-    """``memo.instrument.prices_to_ticks(texts)`` (str only), looking each price up in ``memo`` first.
-
-    A long update list repeats the prices near the touch (over 95% of them on a busy book): the
-    lookups are one C-level pass, and only the prices not yet seen are parsed, in order (a few one
-    by one, more as one list), so the first bad one raises the error it raises there. Only conversions that succeeded are
-    remembered; the memo is emptied before it would pass ``memo.limit`` entries.
-    """
-    prices = memo.prices
-    ticks = list(map(prices.get, texts))
-    if None not in ticks:
-        return ticks  # type: ignore[return-value]
-    missing = []  # found by C-level scans: a few among many
-    i = ticks.index(None)
-    with contextlib.suppress(ValueError):
-        while True:
-            missing.append(i)
-            i = ticks.index(None, i + 1)
-    inst = memo.instrument
-    if len(missing) < BULK_MIN_LEVELS:
-        new = [inst.price_to_ticks(texts[i]) for i in missing]
-    else:
-        new = inst.prices_to_ticks([texts[i] for i in missing])
-    limit = memo.limit
-    keep = len(missing) <= limit
-    if keep and len(prices) + len(missing) > limit:
-        prices.clear()
-    for i, tick in zip(missing, new, strict=True):
-        ticks[i] = tick
-        if keep:
-            prices[texts[i]] = tick
-    return ticks  # type: ignore[return-value]
 
 
 def _split_columns(
