@@ -14,6 +14,7 @@ import orjson
 import pytest
 from live_helpers import FAST, record_until_settled, replay_books
 
+from jtrader.errors import RecordingError
 from jtrader.live.feeds import make_plan
 from jtrader.live.handler import HandlerConfig
 from jtrader.live.localvenue import FaultSpec, LocalVenue
@@ -162,6 +163,14 @@ async def _start_serve(recording: Path, *extra: str) -> tuple[asyncio.subprocess
     return proc, line.split()[1]
 
 
+def _records_so_far(path: Path) -> int:
+    """Records readable in a recording another process is writing (0 before its header is on disk)."""
+    try:
+        return len(list(open_recording(path)))
+    except RecordingError:  # not created yet, or created and still empty
+        return 0
+
+
 async def _stop(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         proc.send_signal(signal.SIGINT)
@@ -179,7 +188,7 @@ async def test_record_stops_cleanly_on_sigint_and_prints_its_summary(binance_sma
                 "--url", url, "--out", str(out), "--json",
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
-            while not out.exists() or len(list(open_recording(out))) < 20:
+            while _records_so_far(out) < 20:
                 await asyncio.sleep(0.1)
             rec.send_signal(signal.SIGINT)
             stdout, stderr = await rec.communicate()
@@ -205,7 +214,7 @@ async def test_a_recording_killed_with_sigkill_replays_up_to_its_last_chunk(
                 "--url", url, "--out", str(out),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
-            while not out.exists() or len(list(open_recording(out))) < 100:
+            while _records_so_far(out) < 100:
                 await asyncio.sleep(0.1)
             os.kill(rec.pid, signal.SIGKILL)
             await rec.wait()
