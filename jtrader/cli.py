@@ -227,6 +227,13 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     stop = rec.add_mutually_exclusive_group()
     stop.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     stop.add_argument("--max-messages", type=int, metavar="N", help="stop after N websocket frames received")
+    rec.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="after --duration, wait up to S seconds for a resync under way to finish (default 10)",
+    )
     rec.add_argument("--stall-timeout", type=float, metavar="S", help="reconnect when no frame comes for S seconds")
     rec.add_argument("--connect-timeout", type=float, default=10.0, metavar="S", help="connect timeout (default 10 s)")
     rec.add_argument("--subscribe-frames", action="store_true", help="Binance: SUBSCRIBE frames instead of URL streams")

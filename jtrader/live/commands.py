@@ -77,6 +77,7 @@ def run_record(args: argparse.Namespace) -> int:
         out=args.out,
         duration_s=args.duration,
         max_frames=args.max_messages,
+        settle_timeout_s=args.settle_timeout,
         handler=HandlerConfig(connect_timeout_s=args.connect_timeout),
     )
 
@@ -98,6 +99,11 @@ def _record_text(s: dict[str, Any]) -> str:
         f"connects {c['connects']}, reconnects {c['reconnects']}, gaps {c['gaps']}, resyncs {c['resyncs']}, "
         f"malformed {c['malformed']}, stalls {c['stalls']}, venue errors {c['errors']}"
         + (f"\nlast error: {s['last_error']}" if s["last_error"] else "")
+        + (
+            f"\nstill resyncing at the end: {', '.join(s['resyncing_at_end'])} (their replay ends resyncing)"
+            if s["resyncing_at_end"]
+            else ""
+        )
     )
 
 

@@ -152,6 +152,22 @@ class WebSocketHandler:
         out.malformed = self.adapter.stats.malformed
         return out
 
+    @property
+    def in_sync(self) -> bool:
+        """True when the feed is ``live`` with nothing to recover: no book of the plan resyncing, no
+        snapshot or resubscribe awaited by the recovery policy, no control frame waiting to go out.
+
+        Stopping at such a moment leaves a recording whose every gap is followed by its resync and
+        whose books all replay to known values (see :meth:`jtrader.live.record.Recorder.finish`).
+        """
+        return (
+            self.state is HandlerState.LIVE
+            and self._ws is not None
+            and self.recovery.idle
+            and not self._resyncing()
+            and not self._control.frames
+        )
+
     def _set_state(self, state: HandlerState) -> None:
         if state is not self.state:
             log.info("%s feed: %s -> %s", self.plan.venue, self.state.value, state.value)
@@ -336,8 +352,13 @@ class WebSocketHandler:
                     reason = exc.rcvd.reason if exc.rcvd is not None else "no close frame"
                     raise ConnectionLostError(f"connection closed by the venue: {code} {reason}", code) from None
                 self._waiting_since = None
+                if self._stopping:
+                    # a frame still queued in websockets (or arriving while the close completes) after a
+                    # stop is not taken: the session ends exactly where stop() was called, so a
+                    # recording stopped in sync never ends on a gap its resync did not follow
+                    return
                 handle(frame)
-                if self._stopping:  # frames still queued in websockets after a stop are not taken
+                if self._stopping:  # stop() called while handling (max-messages): take no more
                     return
                 if not self.reached_live and self.state in (HandlerState.LIVE, HandlerState.RESYNCING):
                     self.reached_live = True

@@ -97,7 +97,8 @@ class Liquidity:
         if self.from_quotes:
             self.from_quotes = False
         self.book.update_id = msg.update_id
-        # one pass per side: a named level's consumption ends, and it is back if a mark had it gone
+        # one pass per side: a named level's consumption ends, and it is back if a mark had it gone;
+        # a mark with no displayed level beyond it any more hides nothing: it is cleared (see _caught_up)
         consumed, mark = self.consumed_bid, self.bids_gone_above
         if mark is not None:
             back, heap = self.bids_back, self.bids_back_order
@@ -107,6 +108,11 @@ class Liquidity:
                 if price > mark and price not in back:
                     back.add(price)
                     heapq.heappush(heap, -price)
+            best = self.book.bids.best
+            if best is None or best <= mark:
+                self.bids_gone_above = None
+                back.clear()
+                heap.clear()
         elif consumed:
             for price, _ in msg.bids:
                 consumed.pop(price, None)
@@ -119,6 +125,11 @@ class Liquidity:
                 if price < mark and price not in back:
                     back.add(price)
                     heapq.heappush(heap, price)
+            best = self.book.asks.best
+            if best is None or best >= mark:
+                self.asks_gone_below = None
+                back.clear()
+                heap.clear()
         elif consumed:
             for price, _ in msg.asks:
                 consumed.pop(price, None)

@@ -8,7 +8,8 @@ a value's type before calling a method on it, so that a bug surfaces instead of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 import orjson
@@ -28,6 +29,7 @@ __all__ = [
     "default_instrument",
     "load_json_object",
     "max_decimals",
+    "prices_through",
     "remember",
     "same_grid",
     "split_symbol",
@@ -93,6 +95,42 @@ class LevelMemo:
         self.limit = limit
         self.prices: dict[str, int] = {}
         self.sizes: dict[str, int] = {}
+
+
+def prices_through(memo: LevelMemo, texts: Sequence[str]) -> list[int]:
+    """``memo.instrument.prices_to_ticks(texts)``, looking each price up in ``memo`` first: the same
+    ticks, the same error for the first bad price (an unhashable one raises ``TypeError``).
+
+    A long update list repeats the prices near the touch (over 95% of them on a busy book): the
+    lookups are one C-level pass, and only the prices not yet seen are parsed, in order (a few one
+    by one, more as one list), so the first bad one raises the error it raises there. Only str
+    prices that converted are remembered; the memo is emptied before it would pass ``memo.limit``
+    entries, and a list with more new prices than that leaves it as it was.
+    """
+    prices = memo.prices
+    ticks = list(map(prices.get, texts))
+    if None not in ticks:
+        return ticks  # type: ignore[return-value]
+    missing = []  # found by C-level scans: a few among many
+    i = ticks.index(None)
+    with contextlib.suppress(ValueError):
+        while True:
+            missing.append(i)
+            i = ticks.index(None, i + 1)
+    inst = memo.instrument
+    if len(missing) < 8:  # below this, one by one is faster than the list parser
+        new = [inst.price_to_ticks(texts[i]) for i in missing]
+    else:
+        new = inst.prices_to_ticks([texts[i] for i in missing])
+    limit = memo.limit
+    keep = len(missing) <= limit
+    if keep and len(prices) + len(missing) > limit:
+        prices.clear()
+    for i, tick in zip(missing, new, strict=True):
+        ticks[i] = tick
+        if keep and type(texts[i]) is str:  # only str keys: 1, 1.0 and True are equal dict keys
+            prices[texts[i]] = tick
+    return ticks  # type: ignore[return-value]
 
 
 def decimals_of(text: str) -> int:

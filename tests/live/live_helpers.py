@@ -76,7 +76,9 @@ async def record_until_settled(
     **handler: Any,
 ) -> dict[str, Any]:
     """Record ``venue`` (already started) to ``out`` until the recording is over, every outbox is empty,
-    the client is live with no book resyncing and nothing pending for a short quiet spell; return the summary."""
+    the client is in sync (live, no book resyncing, no resync awaited, no control frame queued) for a
+    short quiet spell; return the summary. The stop takes effect between two frames: no frame is
+    taken after it."""
     plan = make_plan(venue.venue, list(venue.prescan.products), (), venue.url, stall_timeout_s=stall_timeout_s)
     if isinstance(plan, BinancePlan):
         plan = dataclasses.replace(plan, diff_wait_s=0.05)
@@ -87,7 +89,7 @@ async def record_until_settled(
     quiet_since: list[float] = []
 
     def settled() -> bool:
-        ok = venue.idle and h.state.value == "live" and h.recovery.idle and not h.adapter.resyncing
+        ok = venue.idle and h.in_sync and not h.adapter.resyncing
         if not ok:
             quiet_since.clear()
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -11,11 +12,15 @@ from typing import Any
 
 import orjson
 import pytest
-from live_helpers import record_until_settled, replay_books
+from live_helpers import FAST, record_until_settled, replay_books
 
+from jtrader.errors import RecordingError
+from jtrader.live.feeds import make_plan
+from jtrader.live.handler import HandlerConfig
 from jtrader.live.localvenue import FaultSpec, LocalVenue
+from jtrader.live.record import Recorder, RecordOptions
 from jtrader.model import BookResync, SequenceGap
-from jtrader.recording import Direction, open_recording, open_source
+from jtrader.recording import Direction, Record, open_recording, open_source
 from jtrader.replay.runner import ReplayConfig, replay
 from jtrader.venues import BinanceAdapter, CoinbaseAdapter
 
@@ -40,8 +45,13 @@ _FAULT_KEY = {"gap_every": "gap", "disconnect_every": "disconnect", "stall": "st
 
 async def _run(source: Path, spec: str, out: Path, seed: int) -> dict[str, Any]:
     async with LocalVenue(source, faults=FaultSpec.parse(spec), seed=seed, heartbeat_fill_s=0.1) as venue:
-        stall = 0.4 if "stall" in spec else 2.0
-        summary = await record_until_settled(venue, out, stall_timeout_s=stall, timeout=60, quiet_s=0.25)
+        # the stall fault needs a stall timeout below its 0.6 s stall; elsewhere a stall or a missing
+        # ack is not what is tested, and 18 sessions with their servers share this one event loop:
+        # generous timeouts keep a loaded machine (the two-worker suite) from reconnecting them
+        stall = 0.4 if "stall" in spec else 5.0
+        summary = await record_until_settled(
+            venue, out, stall_timeout_s=stall, timeout=60, quiet_s=0.25, subscribe_timeout_s=5.0
+        )
         summary["server_connections"] = venue.connections
         summary["faults"] = venue.fault_counts()
     return summary
@@ -158,6 +168,14 @@ async def _start_serve(recording: Path, *extra: str) -> tuple[asyncio.subprocess
     return proc, line.split()[1]
 
 
+def _records_so_far(path: Path) -> int:
+    """Records readable in a recording another process is writing (0 before its header is on disk)."""
+    try:
+        return len(list(open_recording(path)))
+    except RecordingError:  # not created yet, or created and still empty
+        return 0
+
+
 async def _stop(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         proc.send_signal(signal.SIGINT)
@@ -175,7 +193,7 @@ async def test_record_stops_cleanly_on_sigint_and_prints_its_summary(binance_sma
                 "--url", url, "--out", str(out), "--json",
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
-            while not out.exists() or len(list(open_recording(out))) < 20:
+            while _records_so_far(out) < 20:
                 await asyncio.sleep(0.1)
             rec.send_signal(signal.SIGINT)
             stdout, stderr = await rec.communicate()
@@ -201,7 +219,7 @@ async def test_a_recording_killed_with_sigkill_replays_up_to_its_last_chunk(
                 "--url", url, "--out", str(out),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
-            while not out.exists() or len(list(open_recording(out))) < 100:
+            while _records_so_far(out) < 100:
                 await asyncio.sleep(0.1)
             os.kill(rec.pid, signal.SIGKILL)
             await rec.wait()
@@ -235,3 +253,74 @@ async def test_record_stops_after_max_messages_and_writes_what_it_received(
     assert "stopped by max-messages" in stdout.decode()
     recv = [r for r in open_recording(out) if r.direction == Direction.RECV]
     assert len(recv) == 50
+
+
+# -- the end of a --duration session: a resync under way is finished, within --settle-timeout -------------------
+async def _finish_at_the_first_gap(source: Path, out: Path, settle_timeout_s: float) -> tuple[Recorder, dict]:
+    """Record ``source`` served with a sequence gap every 100 frames; call :meth:`Recorder.finish` (what
+    ``--duration`` running out does) right after the frame that shows the first gap, with its resync under way."""
+    async with LocalVenue(source, faults=FaultSpec.parse("gap_every=100"), seed=3, heartbeat_fill_s=0.1) as venue:
+        plan = make_plan(venue.venue, list(venue.prescan.products), (), venue.url, stall_timeout_s=2.0)
+        options = RecordOptions(out=out, settle_timeout_s=settle_timeout_s, handler=HandlerConfig(**FAST))
+        recorder = Recorder(plan, options)
+        finishing: list[asyncio.Task[None]] = []
+
+        def on_messages(record: Record, messages: list[Any]) -> None:
+            if not finishing and any(type(m) is SequenceGap for m in messages):
+                finishing.append(asyncio.get_running_loop().create_task(recorder.finish("duration")))
+
+        recorder.handler.on_messages = on_messages
+        summary = await asyncio.wait_for(recorder.run(), 30)
+        assert finishing and finishing[0].done()
+    return recorder, summary
+
+
+def _resubscribed_products(path: Path) -> int:
+    """Products resubscribed in ``path``: ``level2`` subscribe frames sent right after a ``level2`` unsubscribe."""
+    count, previous = 0, None
+    for record in open_source(path):
+        if record.direction != Direction.SEND:
+            continue
+        frame = orjson.loads(record.payload)
+        if frame["type"] == "subscribe" and frame["channel"] == "level2" and previous == ("unsubscribe", "level2"):
+            count += len(frame["product_ids"])
+        previous = (frame["type"], frame["channel"])
+    return count
+
+
+@pytest.mark.asyncio
+async def test_a_duration_that_ends_during_a_resync_waits_for_it_and_the_recording_ends_in_sync(
+    coinbase_small: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "settled.jtrec"
+    with caplog.at_level(logging.INFO, logger="jtrader.live.record"):
+        recorder, summary = await _finish_at_the_first_gap(coinbase_small, out, settle_timeout_s=20.0)
+    assert summary["stopped_by"] == "duration" and summary["resyncing_at_end"] == []
+    assert summary["settle_s"] > 0, "the session went on after the duration, for the resync"
+    assert "a resync is under way" in caplog.text and "still resyncing" not in caplog.text
+    gaps, resyncs = _gaps_and_resyncs(out)
+    assert gaps and all(any(r > gap for r in resyncs) for gap in gaps)
+    # the replay ends with every book known and counts the resyncs the live session started
+    outcome = replay(out, ReplayConfig(top=5, record_events=False))
+    assert all(not book["resyncing"] for book in outcome.summary["books"].values())
+    assert outcome.summary["resyncs"] == summary["adapter"]["resyncs"] > 0
+    # every resync the session counted was carried out before it stopped: its frames are in the file
+    assert summary["counters"]["resyncs"] == _resubscribed_products(out) > 0
+    books, _ = replay_books(out)
+    assert set(books) == set(recorder.plan.products)
+
+
+@pytest.mark.asyncio
+async def test_a_resync_that_cannot_finish_within_the_settle_timeout_is_named_in_the_summary_and_the_log(
+    coinbase_small: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "unsettled.jtrec"
+    with caplog.at_level(logging.INFO, logger="jtrader.live.record"):
+        recorder, summary = await _finish_at_the_first_gap(coinbase_small, out, settle_timeout_s=0.0)
+    products = sorted(recorder.plan.products)
+    assert summary["stopped_by"] == "duration" and summary["resyncing_at_end"] == products
+    assert "still resyncing" in caplog.text and all(p in caplog.text for p in products)
+    # the recording says the same: its replay ends with those books resyncing, never a wrong book
+    outcome = replay(out, ReplayConfig(top=5, record_events=False))
+    assert sorted(s for s, book in outcome.summary["books"].items() if book["resyncing"]) == products
+    assert replay_books(out)[0] == {}

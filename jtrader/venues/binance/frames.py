@@ -47,12 +47,13 @@ def parse_diff(
     if type(bids) is not list or type(asks) is not list:
         raise MalformedMessageError("depthUpdate b/a are not lists")
     inst = registry.lookup(data["s"], (row[0] for row in (*bids, *asks)), new)
+    memo = registry.memo(inst)
     return BookDelta(
         ts,
         registry.clock.check(ts, ms_time(data["E"], "E"), "E"),
         inst.symbol,
-        depth_levels(inst, bids, skipped),
-        depth_levels(inst, asks, skipped),
+        depth_levels(inst, bids, skipped, memo),
+        depth_levels(inst, asks, skipped, memo),
         last,
         first,
     )

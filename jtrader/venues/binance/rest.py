@@ -12,7 +12,7 @@ import orjson
 
 from jtrader.errors import ConfigError, MalformedMessageError, OffGridError
 from jtrader.model import BookSnapshot, Instrument, Level
-from jtrader.venues._common import PARSE_ERRORS, load_json_object
+from jtrader.venues._common import PARSE_ERRORS, LevelMemo, load_json_object, prices_through
 
 __all__ = [
     "MAX_STREAMS_PER_CONNECTION",
@@ -32,14 +32,16 @@ _BULK_MIN_ROWS = 8
 
 
 def depth_levels(
-    instrument: Instrument, rows: Iterable[list[str]], skipped: list[int] | None = None
+    instrument: Instrument, rows: Iterable[list[str]], skipped: list[int] | None = None, memo: LevelMemo | None = None
 ) -> tuple[Level, ...]:
     """``[["65083.66000000", "0.00100000"], ...]`` -> ``((ticks, lots), ...)``.
 
     Bad rows raise. A row off the instrument's grid raises :class:`~jtrader.errors.OffGridError`
     too, unless ``skipped`` is given: then the row is left out and ``skipped[0]`` counts it. Real
     books hold such rows deep down (orders left from before a tick change: NKNUSDT 2021-10-12 has
-    bids at ``0.25974`` with a tick of 0.0001, 26% below the best bid).
+    bids at ``0.25974`` with a tick of 0.0001, 26% below the best bid). ``memo`` (a
+    :class:`~jtrader.venues._common.LevelMemo` of ``instrument``): the prices of long lists are
+    looked up there first (diffs repeat the prices near the touch); the result is the same.
     """
     p2t, s2l = instrument.price_to_ticks, instrument.size_to_lots
     if not isinstance(rows, list | tuple):
@@ -47,7 +49,8 @@ def depth_levels(
     if len(rows) >= _BULK_MIN_ROWS:  # column by column (C speed); any problem: the row loop says what
         try:
             prices, sizes = zip(*rows, strict=True)
-            return tuple(zip(instrument.prices_to_ticks(prices), instrument.sizes_to_lots(sizes), strict=True))
+            ticks = instrument.prices_to_ticks(prices) if memo is None else prices_through(memo, prices)
+            return tuple(zip(ticks, instrument.sizes_to_lots(sizes), strict=True))
         except PARSE_ERRORS:
             pass
     try:

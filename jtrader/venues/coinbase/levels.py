@@ -17,7 +17,7 @@ from operator import attrgetter, itemgetter
 
 from jtrader.errors import MalformedMessageError, OffGridError
 from jtrader.model import Instrument
-from jtrader.venues._common import PARSE_ERRORS, LevelMemo
+from jtrader.venues._common import PARSE_ERRORS, LevelMemo, prices_through
 
 __all__ = ["BULK_MIN_LEVELS", "TYPED_BULK_MIN_LEVELS", "split_bulk", "split_l2_levels", "split_memo", "split_typed"]
 
@@ -124,9 +124,9 @@ def split_typed(
     ``memo`` (a :class:`LevelMemo` of ``inst``) or, from :data:`TYPED_BULK_MIN_LEVELS` on, column by
     column. Raises on anything unusual, off-grid levels included (the general path counts those)."""
     if len(updates) >= TYPED_BULK_MIN_LEVELS:
-        return _split_columns(
-            inst, list(map(_SIDE_ATTR, updates)), list(map(_PRICE_ATTR, updates)), list(map(_SIZE_ATTR, updates))
-        )
+        ticks = prices_through(memo, list(map(_PRICE_ATTR, updates)))
+        levels = list(zip(ticks, inst.sizes_to_lots(list(map(_SIZE_ATTR, updates))), strict=True))
+        return _split_sides(levels, list(map(_SIDE_ATTR, updates)))
     prices, sizes, limit = memo.prices, memo.sizes, memo.limit
     bids: list[tuple[int, int]] = []
     asks: list[tuple[int, int]] = []
@@ -156,7 +156,11 @@ def _split_columns(
     inst: Instrument, sides: list, prices: list, sizes: list
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(bids, asks) of the columns of one updates list; raises on anything unusual."""
-    levels = list(zip(inst.prices_to_ticks(prices), inst.sizes_to_lots(sizes), strict=True))
+    return _split_sides(list(zip(inst.prices_to_ticks(prices), inst.sizes_to_lots(sizes), strict=True)), sides)
+
+
+def _split_sides(levels: list[tuple[int, int]], sides: list) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(bids, asks) of ``levels`` by their ``sides`` (``bid`` / ``offer``); raises on another side."""
     n = len(levels)
     n_bids = sides.count("bid")
     if n_bids == n:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sim_helpers import BUY, SELL, SYM, T0, U, delta, instrument, quote, snap
 
-from jtrader.model import BookDelta, Quote
+from jtrader.book import OrderBook
+from jtrader.model import BookDelta, Quote, Side
 from jtrader.sim import FeeModel
 from jtrader.sim.liquidity import Liquidity
 
@@ -160,3 +165,108 @@ def test_only_the_newest_quote_counts_and_prints_still_consume_after_the_depth_c
     liq.on_print(102, 1, BUY)
     liq.on_snapshot(snap(T0 + 3, [(99, 5)], [(101, 5), (102, 5)])._replace(update_id=13))
     assert liq.ticker is None and liq.available(BUY, 101) == 5  # a snapshot ends everything
+
+
+# -- the marks against a level-by-level model of the same rules ---------------------------------------------
+class LevelByLevel:
+    """The consumption rules kept the slow, obvious way: the set of displayed levels a print took
+    (everything it traded through), less the prices a depth message named since."""
+
+    def __init__(self) -> None:
+        self.book = OrderBook(SYM)
+        self.hidden_asks: set[int] = set()
+        self.hidden_bids: set[int] = set()
+        self.consumed_ask: dict[int, int] = {}
+        self.consumed_bid: dict[int, int] = {}
+
+    def reset(self) -> None:
+        self.hidden_asks.clear(), self.hidden_bids.clear(), self.consumed_ask.clear(), self.consumed_bid.clear()
+
+    def on_delta(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> None:
+        self.book.apply_delta(bids, asks)
+        for price, _ in bids:
+            self.hidden_bids.discard(price), self.consumed_bid.pop(price, None)
+        for price, _ in asks:
+            self.hidden_asks.discard(price), self.consumed_ask.pop(price, None)
+
+    def on_print(self, price: int, size: int, aggressor: Side | None) -> None:
+        asks, bids = self.book.asks, self.book.bids
+        ask, bid = asks.best, bids.best
+        if ask is not None and ask < price:
+            self.hidden_asks.update(p for p in asks.levels if p < price)
+        if bid is not None and bid > price:
+            self.hidden_bids.update(p for p in bids.levels if p > price)
+        if aggressor is BUY or (aggressor is None and ask is not None and price >= ask):
+            level, consumed = asks.levels.get(price), self.consumed_ask
+        elif aggressor is SELL or (aggressor is None and bid is not None and price <= bid):
+            level, consumed = bids.levels.get(price), self.consumed_bid
+        else:
+            return
+        if level:
+            consumed[price] = min(consumed.get(price, 0) + size, level)
+
+    def available(self, side: Side, price: int) -> int:
+        if side is BUY:
+            return (
+                0
+                if price in self.hidden_asks
+                else self.book.asks.levels.get(price, 0) - self.consumed_ask.get(price, 0)
+            )
+        return 0 if price in self.hidden_bids else self.book.bids.levels.get(price, 0) - self.consumed_bid.get(price, 0)
+
+
+PRICES = st.integers(90, 110)
+LEVELS = st.lists(st.tuples(PRICES, st.integers(0, 4)), max_size=6)
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("delta"), LEVELS, LEVELS),
+        st.tuples(st.just("print"), PRICES, st.integers(1, 5), st.sampled_from([BUY, SELL, None])),
+        st.tuples(st.just("take"), st.sampled_from([BUY, SELL]), PRICES, st.integers(1, 3)),
+        st.tuples(st.just("snapshot"), LEVELS, LEVELS),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=OPS)
+def test_the_gone_marks_take_exactly_what_a_level_by_level_record_takes_and_clear_once_nothing_is_beyond_them(
+    ops: list[tuple[Any, ...]],
+) -> None:
+    liq, model = Liquidity(SYM), LevelByLevel()
+    start = [(p, 1) for p in range(95, 100)], [(p, 1) for p in range(101, 106)]
+    liq.on_snapshot(snap(T0, *start))
+    model.book.apply_snapshot(*start)
+    for op in ops:
+        if op[0] == "delta":
+            bids, asks = dict(op[1]), dict(op[2])  # one size per price, as venues send
+            liq.on_delta(delta(T0, bids=list(bids.items()), asks=list(asks.items())))
+            model.on_delta(list(bids.items()), list(asks.items()))
+        elif op[0] == "print":
+            liq.on_print(op[1], op[2], op[3])
+            model.on_print(op[1], op[2], op[3])
+        elif op[0] == "take":
+            side, price, lots = op[1], op[2], op[3]
+            if model.available(side, price) >= lots:  # the engine takes only what is available
+                liq.take(side, price, lots)
+                (model.consumed_ask if side is BUY else model.consumed_bid)[price] = (
+                    model.consumed_ask if side is BUY else model.consumed_bid
+                ).get(price, 0) + lots
+        else:
+            bids, asks = [lv for lv in op[1] if lv[1]], [lv for lv in op[2] if lv[1]]
+            liq.on_snapshot(snap(T0, bids, asks))
+            model.book.apply_snapshot(dict(bids).items(), dict(asks).items())
+            model.reset()
+        for price in range(89, 112):
+            assert liq.available(BUY, price) == model.available(BUY, price), (op, price)
+            assert liq.available(SELL, price) == model.available(SELL, price), (op, price)
+        if op[0] == "delta":  # a mark with nothing displayed beyond it is gone, and so is its heap
+            best_ask, best_bid = liq.book.asks.best, liq.book.bids.best
+            if liq.asks_gone_below is not None:
+                assert best_ask is not None and best_ask < liq.asks_gone_below
+            else:
+                assert not liq.asks_back and not liq.asks_back_order
+            if liq.bids_gone_above is not None:
+                assert best_bid is not None and best_bid > liq.bids_gone_above
+            else:
+                assert not liq.bids_back and not liq.bids_back_order

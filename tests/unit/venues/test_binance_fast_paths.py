@@ -6,7 +6,7 @@ import pytest
 
 from jtrader.errors import OffGridError
 from jtrader.model import Instrument
-from jtrader.venues._common import PARSE_ERRORS
+from jtrader.venues._common import PARSE_ERRORS, LevelMemo
 from jtrader.venues.binance_rest import depth_levels
 
 BTC = Instrument("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", venue="binance")
@@ -27,11 +27,26 @@ def reference(rows: list, skipped: list[int] | None = None) -> tuple[str, object
     return "ok", tuple(out)
 
 
-def outcome(rows: object, skipped: list[int] | None = None) -> tuple[str, object]:
+def _outcome(rows: object, skipped: list[int] | None, memo: LevelMemo | None) -> tuple[str, object]:
     try:
-        return "ok", depth_levels(BTC, rows, skipped)  # type: ignore[arg-type]
+        return "ok", depth_levels(BTC, rows, skipped, memo)  # type: ignore[arg-type]
     except PARSE_ERRORS as exc:
         return type(exc).__name__, str(exc)
+
+
+def outcome(rows: object, skipped: list[int] | None = None) -> tuple[str, object]:
+    """``depth_levels`` without a memo; with an empty one, then with the one the first call filled
+    (and a tiny one), the same outcome and the same count of skipped rows."""
+    again = rows if isinstance(rows, list | tuple | str) or rows is None else list(rows)  # type: ignore[arg-type]
+    start = None if skipped is None else skipped[0]
+    got = _outcome(iter(again) if again is not rows else rows, skipped, None)
+    for memo in (LevelMemo(BTC), LevelMemo(BTC, limit=3)):
+        for _ in range(2):
+            count = None if skipped is None else [start]
+            assert _outcome(again, count, memo) == got
+            assert count == (None if skipped is None else skipped)
+            assert all(type(k) is str for k in memo.prices) and len(memo.prices) <= memo.limit
+    return got
 
 
 def rows(n: int) -> list[list[str]]:

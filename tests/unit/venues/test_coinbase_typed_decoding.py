@@ -13,10 +13,15 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from jtrader.errors import ValueFormatError
 from jtrader.model import BookDelta, BookSnapshot, Instrument
 from jtrader.recording import Direction, open_recording
 from jtrader.venues import CoinbaseAdapter
+from jtrader.venues._common import LevelMemo
+from jtrader.venues.coinbase.levels import split_l2_levels, split_typed
 from jtrader.venues.coinbase.wire import DECODE_ERRORS, FRAME_DECODER, HeartbeatsFrame, L2Frame
 
 T0 = 1_786_309_548_000_000_000
@@ -286,3 +291,43 @@ def test_the_real_capture_reads_the_same_both_ways(coinbase_records: list[tuple[
     frames = [(ts, rec["data"], rec["conn"]) for kind, ts, rec in coinbase_records if kind == "recv"]
     typed = check_same(frames)
     assert typed.stats.messages > 1000 and typed.stats.malformed == 0
+
+
+# -- long typed update lists: prices through the level memo, the rest column by column --------------------------
+POOL = [f"{100 + i // 100}.{i % 100:02d}" for i in range(0, 400, 7)]  # repeated prices, as near a touch
+long_levels = st.lists(
+    st.builds(
+        level,
+        st.sampled_from(["bid", "offer"]),
+        st.one_of(st.sampled_from(POOL), st.sampled_from(POOL), st.sampled_from(["-1", "1e3", "0.001", "7.5"])),
+        st.sampled_from(["1", "0.5", "0", "0.00000001", "2.000000001"]),
+    ),
+    min_size=64,
+    max_size=90,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lists=st.lists(long_levels, min_size=1, max_size=4))
+def test_long_update_lists_read_the_same_both_ways_however_their_prices_repeat(lists: list[list[dict]]) -> None:
+    frames = [(T0, snapshot(0), "c")] + [
+        (T0 + i, l2(i, l2_event("update", updates=updates)), "c") for i, updates in enumerate(lists, start=1)
+    ]
+    check_same(frames, {"BTC-USD": BTC})
+
+
+def test_the_memo_of_long_typed_lists_stays_bounded_and_gives_the_same_levels() -> None:
+    memo = LevelMemo(BTC, limit=100)
+    for start in (0, 50, 0, 500):  # some prices seen, some new; then more new ones than the memo holds
+        n = 80 if start < 500 else 150
+        updates = [level("bid" if i % 3 else "offer", f"{100 + start + i}.25", f"0.{i + 1:08d}") for i in range(n)]
+        (typed,) = FRAME_DECODER.decode(l2(1, l2_event("update", updates=updates))).events
+        got = split_typed(BTC, typed.updates, memo)
+        assert got == split_l2_levels(BTC, updates, None)
+        assert len(memo.prices) <= 100
+    # the last list had more new prices than the memo holds: they were not kept, the previous ones were
+    assert memo.prices["179.25"] == 17_925 and "600.25" not in memo.prices and len(memo.prices) == 80
+    bad = [*updates[:70], level("bid", "1e3", "1")]
+    (typed,) = FRAME_DECODER.decode(l2(2, l2_event("update", updates=bad))).events
+    with pytest.raises(ValueFormatError):
+        split_typed(BTC, typed.updates, memo)
