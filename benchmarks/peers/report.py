@@ -120,6 +120,21 @@ def machine() -> str:
     return f"{system}, {os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
+def check_measured_code(python: str, folder: Path) -> str:
+    """The jtrader a ``python -m jtrader.cli`` run from ``folder`` imports; an error when it is another checkout.
+
+    The commands run in the temporary data folder, so an editable install of a different checkout
+    (or a stale one) would be measured silently: refuse that.
+    """
+    here = Path(__file__).resolve().parents[2] / "jtrader"
+    where = [python, "-c", "import jtrader; print(jtrader.__file__)"]
+    found = subprocess.run(where, cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
+    package = Path(found).resolve().parent
+    if "site-packages" not in package.parts and package != here:
+        raise SystemExit(f"{python} imports jtrader from {package}, not from this checkout ({here}): reinstall it")
+    return str(package)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bars", type=int, default=1_000_000)
@@ -131,6 +146,9 @@ def main() -> int:
     parser.add_argument("--backtest-only", action="store_true", help="only the 1M-bar backtest against backtesting.py")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="jtrader-peers-"))
+    print(f"measuring jtrader from {check_measured_code(sys.executable, folder)}", file=sys.stderr)
+    if args.compiled_python:
+        print(f"compiled jtrader from {check_measured_code(args.compiled_python, folder)}", file=sys.stderr)
     files = {}
     for n in sorted({args.bars, args.backtrader_bars, args.grid_bars}):
         files[n] = folder / f"bars_{n}.parquet"
