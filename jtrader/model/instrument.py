@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 
 from jtrader.errors import InstrumentError, OffGridError, ValueFormatError
@@ -74,6 +74,14 @@ class Instrument:
     #: 10**(precision - n) for n decimals written: scales a parsed integer to units
     _price_scales: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _size_scales: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[type[Instrument], tuple[object, ...]]:
+        """Pickle (and copy) as a call of the constructor with the init fields.
+
+        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
+        assignment, which the frozen ``__setattr__`` refuses.
+        """
+        return (Instrument, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     def __post_init__(self) -> None:
         if not self.symbol or not self.base or not self.quote:

@@ -13,7 +13,7 @@ A step of 1 means "any whole lot / tick". Standard library only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from jtrader.errors import InstrumentError
 
@@ -56,6 +56,14 @@ class OrderRules:
     quote_step_atoms: int | None = None
     min_market_funds_atoms: int | None = None
     stp_mode: str = "NONE"
+
+    def __reduce__(self) -> tuple[type[OrderRules], tuple[object, ...]]:
+        """Pickle (and copy) as a call of the constructor with the init fields.
+
+        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
+        assignment, which the frozen ``__setattr__`` refuses.
+        """
+        return (OrderRules, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     def __post_init__(self) -> None:
         for name in ("size_step_lots", "price_step_ticks"):

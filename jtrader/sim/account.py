@@ -10,7 +10,7 @@ end. Fills pay from the order's own lock first. ``total`` and ``locked`` are nev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from jtrader.errors import ConfigError, InvariantError
 
@@ -23,6 +23,14 @@ class Balance:
 
     total: int
     locked: int
+
+    def __reduce__(self) -> tuple[type[Balance], tuple[object, ...]]:
+        """Pickle (and copy) as a call of the constructor with the init fields.
+
+        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
+        assignment, which the frozen ``__setattr__`` refuses.
+        """
+        return (Balance, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     @property
     def free(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from jtrader.model import OrderType, Side, SubmitOrder, TimeInForce
 
@@ -30,6 +30,14 @@ class OpenOrder:
     reduce_only: bool
     triggered: bool
     ts_accepted: int
+
+    def __reduce__(self) -> tuple[type[OpenOrder], tuple[object, ...]]:
+        """Pickle (and copy) as a call of the constructor with the init fields.
+
+        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
+        assignment, which the frozen ``__setattr__`` refuses.
+        """
+        return (OpenOrder, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     @property
     def leaves(self) -> int:
