@@ -29,19 +29,13 @@ from setuptools import setup
 COMPILED_MODULES = [
     "jtrader/book.py",
     "jtrader/model/enums.py",
-    "jtrader/model/fixed.py",
     "jtrader/model/instrument.py",
     "jtrader/model/messages.py",
     "jtrader/model/rules.py",
-    "jtrader/model/timestamps.py",
     "jtrader/sim/_bars.py",
     "jtrader/sim/_entry.py",
-    "jtrader/sim/_validate.py",
     "jtrader/sim/_walk.py",
-    "jtrader/sim/account.py",
-    "jtrader/sim/exchange.py",
     "jtrader/sim/fees.py",
-    "jtrader/sim/latency.py",
     "jtrader/sim/ledger.py",
     "jtrader/sim/liquidity.py",
     "jtrader/sim/matcher.py",
@@ -53,13 +47,10 @@ COMPILED_MODULES = [
     "jtrader/risk/limits.py",
     "jtrader/risk/manager.py",
     "jtrader/trading/account.py",
-    "jtrader/trading/clock.py",
     "jtrader/trading/delivery.py",
     "jtrader/trading/dispatch.py",
-    "jtrader/trading/engine.py",
     "jtrader/trading/history.py",
     "jtrader/trading/orders.py",
-    "jtrader/trading/router.py",
 ]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 #: the module whose file tells which variant runs (it is in the compiled set)
-PROBE_MODULE = "jtrader.trading.engine"
+PROBE_MODULE = "jtrader.trading.dispatch"
 
 
 class SourceOnlyFinder(importlib.abc.MetaPathFinder):

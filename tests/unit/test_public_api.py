@@ -78,6 +78,10 @@ def undocumented(obj: object) -> bool:
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)
 def test_public_classes_functions_and_their_members_are_documented(module_name: str) -> None:
+    from jtrader._variant import variant
+
+    if variant().startswith("compiled"):
+        pytest.skip("mypyc drops the docstrings of compiled classes and methods; CI checks the source on the pure install")
     module = importlib.import_module(module_name)
     missing = []
     for name in module.__all__:
