@@ -81,7 +81,7 @@ def test_public_classes_functions_and_their_members_are_documented(module_name: 
     from jtrader._variant import variant
 
     if variant().startswith("compiled"):
-        pytest.skip("mypyc drops the docstrings of compiled classes and methods; CI checks the source on the pure install")
+        pytest.skip("mypyc drops the docstrings of compiled classes and methods; CI checks them on the pure install")
     module = importlib.import_module(module_name)
     missing = []
     for name in module.__all__:
