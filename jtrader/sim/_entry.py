@@ -17,7 +17,7 @@ from typing import Any
 from jtrader.errors import TimestampError
 from jtrader.model import CancelAll, CancelOrder, CancelRejected, RejectReason, ReplaceOrder, SubmitOrder, check_ts
 from jtrader.model.timestamps import MAX_TS_NS
-from jtrader.sim._validate import check_fields, check_minimums, check_rules, reduce_only_size
+from jtrader.sim._validate import check_fields, check_minimums, check_rules, raw_field, reduce_only_size
 from jtrader.sim.latency import ConstantLatency, LatencyModel
 from jtrader.sim.ledger import Ledger
 from jtrader.sim.matcher import Matcher
@@ -83,14 +83,17 @@ class OrderEntry:
     def arrive(self, cmd: SubmitOrder, t: int) -> None:
         """A new order reaches the matching engine at ``t``: every check, then its instrument's matcher."""
         ledger = self._ledger
-        symbol = cmd.symbol
-        matcher = self._matchers.get(symbol) if type(symbol) is str else None
+        symbol = raw_field(cmd, "symbol")  # not cmd.symbol: a compiled read of a wrong type raises
+        matcher = self._matchers.get(symbol) if isinstance(symbol, str) else None
         if matcher is None:
             ledger.reject(cmd, t, RejectReason.UNKNOWN_INSTRUMENT, f"unknown symbol {symbol!r}")
             return
         inst = matcher.inst
         bad = check_fields(cmd)
-        if bad is None and cmd.order_id in ledger.known_ids:
+        if bad is not None:  # a field of the wrong type: read no further
+            ledger.reject(cmd, t, bad[0], bad[1])
+            return
+        if cmd.order_id in ledger.known_ids:
             bad = RejectReason.DUPLICATE_ORDER_ID, f"order id {cmd.order_id!r} was used before"
         size = cmd.size
         if bad is None and cmd.reduce_only:
@@ -109,25 +112,28 @@ class OrderEntry:
         self._ledger.out.emit(t, CancelRejected, text, RejectReason.UNKNOWN_ORDER, f"no open order {order_id!r}")
 
     def _arrive_cancel(self, cmd: CancelOrder, t: int) -> None:
-        order = self._ledger.orders.get(cmd.order_id) if type(cmd.order_id) is str else None
+        order_id = raw_field(cmd, "order_id")
+        order = self._ledger.orders.get(order_id) if isinstance(order_id, str) else None
         if order is None:
-            self._unknown_order(cmd.order_id, t)
+            self._unknown_order(order_id, t)
             return
         self._matchers[order.symbol].cancel(order, t, "user")
 
     def _arrive_replace(self, cmd: ReplaceOrder, t: int) -> None:
         """Cancel-replace: cancel ``cmd.order_id``, then the new order arrives; if the cancel fails, refuse both."""
-        order = self._ledger.orders.get(cmd.order_id) if type(cmd.order_id) is str else None
+        order_id = raw_field(cmd, "order_id")
+        order = self._ledger.orders.get(order_id) if isinstance(order_id, str) else None
         if order is None:
-            self._unknown_order(cmd.order_id, t)
+            self._unknown_order(order_id, t)
             reason = RejectReason.REPLACE_CANCEL_FAILED
-            self._ledger.reject(cmd.new, t, reason, f"order {cmd.order_id!r} to replace is not open")
+            self._ledger.reject(cmd.new, t, reason, f"order {order_id!r} to replace is not open")
             return
         self._matchers[order.symbol].cancel(order, t, "replaced")
         self.arrive(cmd.new, t)
 
     def _arrive_cancel_all(self, cmd: CancelAll, t: int) -> None:
         """Cancel every open order (of ``cmd.symbol`` if given), in acceptance order. None open: no event."""
-        doomed = [o for o in self._ledger.orders.values() if cmd.symbol is None or o.symbol == cmd.symbol]
+        symbol = raw_field(cmd, "symbol")
+        doomed = [o for o in self._ledger.orders.values() if symbol is None or o.symbol == symbol]
         for order in doomed:
             self._matchers[order.symbol].cancel(order, t, "user")

@@ -32,6 +32,16 @@ _GTC = TimeInForce.GTC
 _BUY = Side.BUY
 
 
+def raw_field(cmd: object, name: str) -> object:
+    """``cmd``'s field ``name`` as it is, whatever its type (a command a strategy built may be wrong).
+
+    For the compiled core's modules: mypyc checks an attribute read against its annotation and
+    raises a bare ``TypeError`` before jtrader could reject the command; this module is not
+    compiled, so the read here is a plain ``getattr``.
+    """
+    return getattr(cmd, name)
+
+
 def check_fields(cmd: SubmitOrder) -> Rejection | None:
     """Field types and combinations that make no sense whatever the instrument.
 

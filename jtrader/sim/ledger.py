@@ -28,6 +28,7 @@ from jtrader.model import (
     SubmitOrder,
 )
 from jtrader.model.events import builder
+from jtrader.sim._validate import raw_field
 from jtrader.sim.account import Account
 from jtrader.sim.fees import FeeModel
 from jtrader.sim.latency import ConstantLatency, LatencyModel
@@ -133,9 +134,16 @@ class Ledger:
     # -- events -----------------------------------------------------------------------------
     def reject(self, cmd: SubmitOrder, t: int, reason: RejectReason, message: str) -> None:
         """``OrderRejected`` for ``cmd`` (whatever its field types), produced at ``t``. Changes nothing else."""
-        symbol = cmd.symbol if type(cmd.symbol) is str else ""
-        order_id = cmd.order_id if type(cmd.order_id) is str else ""
-        self.out.emit(t, REJECTED, order_id, symbol, reason, message)
+        symbol = raw_field(cmd, "symbol")
+        order_id = raw_field(cmd, "order_id")
+        self.out.emit(
+            t,
+            REJECTED,
+            order_id if isinstance(order_id, str) else "",
+            symbol if isinstance(symbol, str) else "",
+            reason,
+            message,
+        )
 
     # -- order lifecycle --------------------------------------------------------------------
     def accept(self, cmd: SubmitOrder, size: int, t: int) -> WorkingOrder:
