@@ -25,7 +25,10 @@ from pathlib import Path
 
 from setuptools import setup
 
-#: modules compiled by mypyc when JTRADER_COMPILE=1 (paths relative to the project root)
+#: modules compiled by mypyc when JTRADER_COMPILE=1 (paths relative to the project root). Left pure:
+#: modules users subclass or tests replace, pickled events, runtime-checkable protocols, and the
+#: modules whose entry points validate user input (a compiled signature raises a bare TypeError
+#: first) and the engine: docs/performance.md, "Left out, and why"; .ci/run_compiled checks the set.
 COMPILED_MODULES = [
     "jtrader/book.py",
     "jtrader/model/enums.py",
