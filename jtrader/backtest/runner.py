@@ -157,8 +157,6 @@ def run_backtest(
     symbol = instrument.symbol
     cash0, position0 = portfolio.balance(quote), portfolio.position(symbol)
     signals = declared_signals(strategy, series)
-    skipping: SkippingBars | None = None
-    bars: Iterator[Bar]
     if signals is None:
         bars = series.bars()
         run = engine.run(source_hook(bars) if source_hook is not None else bars)

@@ -120,7 +120,8 @@ class Strategy:
         :meth:`on_bar` would do nothing with the context (no order, no cancel, no read whose
         answer matters), non-zero where it may act; or None (the default) to be called on every
         bar. The value at bar ``i`` must depend on bars ``0..i`` only: the backtest checks it on
-        a prefix of the series and refuses a strategy that looks ahead.
+        a prefix of the series and refuses a strategy that looks ahead (so this method is called
+        more than once: keep it a pure function of ``series`` and the parameters).
 
         When a list is returned, the backtest calls :meth:`follow_signals` and from then on calls
         :meth:`on_bar` for the bars with a signal and for bars where an order is in flight or
