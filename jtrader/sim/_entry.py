@@ -84,7 +84,7 @@ class OrderEntry:
         """A new order reaches the matching engine at ``t``: every check, then its instrument's matcher."""
         ledger = self._ledger
         symbol = raw_field(cmd, "symbol")  # not cmd.symbol: a compiled read of a wrong type raises
-        matcher = self._matchers.get(symbol) if isinstance(symbol, str) else None
+        matcher = self._matchers.get(symbol) if type(symbol) is str else None
         if matcher is None:
             ledger.reject(cmd, t, RejectReason.UNKNOWN_INSTRUMENT, f"unknown symbol {symbol!r}")
             return
@@ -113,7 +113,7 @@ class OrderEntry:
 
     def _arrive_cancel(self, cmd: CancelOrder, t: int) -> None:
         order_id = raw_field(cmd, "order_id")
-        order = self._ledger.orders.get(order_id) if isinstance(order_id, str) else None
+        order = self._ledger.orders.get(order_id) if type(order_id) is str else None
         if order is None:
             self._unknown_order(order_id, t)
             return
@@ -122,7 +122,7 @@ class OrderEntry:
     def _arrive_replace(self, cmd: ReplaceOrder, t: int) -> None:
         """Cancel-replace: cancel ``cmd.order_id``, then the new order arrives; if the cancel fails, refuse both."""
         order_id = raw_field(cmd, "order_id")
-        order = self._ledger.orders.get(order_id) if isinstance(order_id, str) else None
+        order = self._ledger.orders.get(order_id) if type(order_id) is str else None
         if order is None:
             self._unknown_order(order_id, t)
             reason = RejectReason.REPLACE_CANCEL_FAILED

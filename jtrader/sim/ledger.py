@@ -139,8 +139,8 @@ class Ledger:
         self.out.emit(
             t,
             REJECTED,
-            order_id if isinstance(order_id, str) else "",
-            symbol if isinstance(symbol, str) else "",
+            order_id if type(order_id) is str else "",
+            symbol if type(symbol) is str else "",
             reason,
             message,
         )
