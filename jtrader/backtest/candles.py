@@ -74,8 +74,7 @@ class CandleSeries:
 
         start = self.start[:n]
         interval = self.interval_ns
-        steps = np.diff(np.asarray(start, dtype=np.int64))
-        long_steps = steps[steps > interval]
+        gaps, missing = _gap_counts(np.diff(np.asarray(start, dtype=np.int64)), interval)
         return CandleSeries(
             instrument=self.instrument,
             start=start,
@@ -85,9 +84,18 @@ class CandleSeries:
             close=self.close[:n],
             volume=self.volume[:n],
             interval_ns=interval,
-            gaps=int(long_steps.size),
-            missing_bars=int((long_steps // interval - 1).sum()),
+            gaps=gaps,
+            missing_bars=missing,
         )
+
+    def bar(self, i: int) -> Bar:
+        """Bar ``i`` as a :class:`~jtrader.model.Bar` message (the same tuple :meth:`bars` gives)."""
+        start = self.start[i]
+        return tuple.__new__(  # type: ignore[return-value]
+            Bar,
+            (start + self.interval_ns, self.instrument.symbol, self.open[i], self.high[i], self.low[i],
+             self.close[i], self.volume[i], start),
+        )  # fmt: skip
 
     def bars(self) -> Iterator[Bar]:
         """The candles as :class:`~jtrader.model.Bar` messages, oldest first (a lazy iterator).
@@ -217,9 +225,7 @@ def _build(columns: dict[str, Any], instrument: Instrument, source: str) -> Cand
         what = "duplicate timestamp" if step[i - 1] == 0 else "timestamp earlier than the row before"
         raise CandleDataError(f"{ctx.where(i)}: {what}; candles must be in strictly increasing time order")
     interval = int(np.sort(step)[(len(step) - 1) // 2])  # lower median: an integer, exact
-    long_steps = step[step > interval]
-    gaps = int(long_steps.size)
-    missing = int((long_steps // interval - 1).sum()) if gaps else 0
+    gaps, missing = _gap_counts(step, interval)
 
     tick = instrument.price_tick
     assert isinstance(tick, Decimal)
@@ -279,6 +285,13 @@ def _build(columns: dict[str, Any], instrument: Instrument, source: str) -> Cand
         gaps=gaps,
         missing_bars=missing,
     )
+
+
+def _gap_counts(steps: Any, interval: int) -> tuple[int, int]:
+    """``(gaps, missing bars)`` of the time steps ``steps`` (numpy int64, ns) at bar ``interval``."""
+    long_steps = steps[steps > interval]
+    gaps = int(long_steps.size)
+    return gaps, int((long_steps // interval - 1).sum()) if gaps else 0
 
 
 def _interval_text(ns: int) -> str:

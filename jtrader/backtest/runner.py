@@ -263,17 +263,15 @@ class SkippingBars:
 
     def bars(self, positions: Iterator[int]) -> Iterator[Bar]:
         """The bars to process, reading bar positions (ascending, from 0, one each) from ``positions``."""
-        series, engine = self.series, self._engine
+        engine = self._engine
         result = engine.result
         at_rest = engine.at_rest
-        start, interval, symbol = series.start, series.interval_ns, series.instrument.symbol
-        o, h, low, c, v = series.open, series.high, series.low, series.close, series.volume
-        last = len(start) - 1
+        bar = self.series.bar
+        last = len(self.series) - 1
         stops = iter([*self._stops, last])
         stop = next(stops)
-        new = tuple.__new__
         for i in positions:
-            yield new(Bar, (start[i] + interval, symbol, o[i], h[i], low[i], c[i], v[i], start[i]))  # type: ignore[arg-type]
+            yield bar(i)
             following = i + 1
             if following > last:
                 return

@@ -220,3 +220,7 @@ def test_a_prefix_of_a_series_keeps_its_bars_and_recounts_its_gaps() -> None:
     )
     head = series.head(4)
     assert (head.close, head.start, head.gaps, head.missing_bars) == ([1, 2, 3, 4], [0, 60, 240, 300], 1, 2)
+
+
+def test_one_bar_by_position_is_the_bar_the_iterator_gives() -> None:
+    assert [SERIES.bar(i) for i in range(len(SERIES))] == list(SERIES.bars())
