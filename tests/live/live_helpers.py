@@ -8,6 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
 
 from jtrader.book import OrderBook
 from jtrader.live.feeds import BinancePlan, make_plan
@@ -116,3 +119,62 @@ def recorded_requests(path: str | Path) -> tuple[list[bytes], list[bytes], str |
         elif record.direction == Direction.CONNECT and url is None:
             url = record.url
     return sends, recvs, url
+
+
+def binance_observable_losses(path: Path) -> list[int]:
+    """Record numbers at which a Binance client must see a lost diff, worked out from the recording alone
+    with the venue's rules (BN-WS "How to manage a local order book correctly"), independently of the adapter.
+
+    A loss is observable only once the symbol's book is synced: from a REST snapshot ``L`` whose first
+    later diff has ``U <= L + 1``, until the next loss or the disconnect of the connection feeding it.
+    Diffs lost before that (under load the snapshot may come a second after the connect) are, rightly,
+    never seen: the snapshot already contains them.
+    """
+    states: dict[str, dict[str, Any]] = {}  # symbol -> connection, synced, last u, held (U, u)
+    losses: list[int] = []
+
+    def step(state: dict[str, Any], first: int, last: int, n: int) -> None:
+        if last <= state["u"]:
+            return  # already in the book (a duplicate, or older than the snapshot)
+        if first > state["u"] + 1:
+            losses.append(n)
+            state.update(synced=False, held=[(first, last)])
+            return
+        state["u"] = last
+
+    for n, (_, direction, conn, payload, url) in enumerate(open_source(path)):
+        if direction == Direction.DISCONNECT:
+            for state in states.values():
+                if state["conn"] == conn:
+                    state.update(synced=False, held=[])
+        elif direction == Direction.RECV:
+            try:
+                data = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                continue  # a malformed frame: the loss shows on the next diff
+            data = data.get("data", data) if isinstance(data, dict) else None
+            if not isinstance(data, dict) or data.get("e") != "depthUpdate":
+                continue
+            state = states.setdefault(data["s"], {"synced": False, "u": 0, "held": []})
+            state["conn"] = conn
+            if state["synced"]:
+                step(state, data["U"], data["u"], n)
+            else:
+                state["held"].append((data["U"], data["u"]))
+        elif direction == Direction.HTTP and url is not None and "/depth" in url:
+            symbol, snapshot = parse_qs(urlsplit(url).query)["symbol"][0], orjson.loads(payload)["lastUpdateId"]
+            state = states.setdefault(symbol, {"conn": None, "synced": False, "u": 0, "held": []})
+            if state["synced"]:
+                state["u"] = max(state["u"], snapshot)
+                continue
+            held = [(first, last) for first, last in state["held"] if last > snapshot]
+            if held and held[0][0] > snapshot + 1:
+                state["held"] = held  # the snapshot is older than the stream: wait for another
+                continue
+            state.update(synced=True, u=snapshot, held=[])
+            for first, last in held:
+                if state["synced"]:
+                    step(state, first, last, n)
+                else:
+                    state["held"].append((first, last))
+    return losses
