@@ -202,16 +202,28 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(payload: dict[str, Any], config: SweepConfig) -> None:
-    """Pool initializer: rebuild the candles once; Ctrl-C is the parent's to handle."""
+    """Pool initializer: rebuild the candles once; Ctrl-C is the parent's to handle.
+
+    It never raises: a ``multiprocessing`` pool replaces a worker whose initializer raised, again
+    and again, and the sweep would hang. The failure is kept and raised by the worker's first task
+    instead, which ends the sweep with that message.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["series"] = series_from_payload(payload)
     _WORKER["config"] = config
-    _WORKER["class"] = config.strategy_class()
+    try:
+        _WORKER["series"] = series_from_payload(payload)
+        _WORKER["class"] = config.strategy_class()
+    except BaseException as exc:  # even SystemExit: a worker that exits is replaced, again and again
+        _WORKER["failed"] = f"{type(exc).__name__}: {exc}" if not isinstance(exc, JTraderError) else str(exc)
+        return
     gc.collect()
     gc.freeze()  # the candles live as long as the worker: keep them out of the collector's scans
 
 
 def _evaluate_in_worker(point: dict[str, object]) -> dict[str, Any]:
+    failed = _WORKER.get("failed")
+    if failed is not None:
+        raise ConfigError(f"a sweep worker could not start (strategy {_WORKER['config'].strategy}): {failed}")
     return evaluate_point(_WORKER["series"], _WORKER["config"], point, _WORKER["class"])
 
 

@@ -163,6 +163,43 @@ def test_ctrl_c_stops_the_workers_and_exits_130(tmp_path: Path) -> None:
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], left
 
 
+WORKER_ONLY_FAILURE = """
+import multiprocessing
+
+from jtrader.strategies import SmaCross
+
+if multiprocessing.parent_process() is not None:  # loads in jtrader itself, fails in a pool worker
+    raise ImportError("no licence server in this process")
+
+
+class OnlyHere(SmaCross):
+    pass
+"""
+
+
+@pytest.mark.parametrize("failure", ["raise", "exit"])
+def test_a_strategy_that_fails_to_load_in_a_worker_ends_the_sweep_with_its_message(
+    candles: Path, tmp_path: Path, failure: str
+) -> None:
+    # a pool worker whose start-up raises (or exits) is replaced for ever: the sweep used to hang
+    source = WORKER_ONLY_FAILURE
+    if failure == "exit":
+        source = source.replace('raise ImportError("no licence server in this process")', "raise SystemExit(3)")
+    strategy = tmp_path / "only_here.py"
+    strategy.write_text(source)
+    done = run_cli(
+        "sweep", candles, "--strategy", f"{strategy}:OnlyHere", "--grid", "fast=3,5", "--workers", "2", "--json"
+    )
+    assert done.returncode == 1, done.stderr
+    why = f"strategy file {strategy} failed to import: ImportError: no licence server in this process"
+    expected = why if failure == "raise" else "SystemExit: 3"
+    last_line = done.stderr.strip().splitlines()[-1]
+    assert (
+        last_line == f"jtrader sweep: error: a sweep worker could not start (strategy {strategy}:OnlyHere): {expected}"
+    )
+    assert done.stdout == ""
+
+
 # -- the same command in this process (the subprocess runs above are not traced by coverage) -------
 def test_main_runs_the_sweep_in_process(candles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from jtrader.cli import main
