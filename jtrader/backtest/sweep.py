@@ -22,6 +22,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -201,20 +202,25 @@ def series_from_payload(payload: dict[str, Any]) -> CandleSeries:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(payload: dict[str, Any], config: SweepConfig) -> None:
+def _init_worker(start_up: bytes) -> None:
     """Pool initializer: rebuild the candles once; Ctrl-C is the parent's to handle.
 
-    It never raises: a ``multiprocessing`` pool replaces a worker whose initializer raised, again
-    and again, and the sweep would hang. The failure is kept and raised by the worker's first task
-    instead, which ends the sweep with that message.
+    It never raises: a ``multiprocessing`` pool replaces a worker whose start-up failed, again and
+    again, and the sweep would hang. So the candles and the config come pickled (an object that does
+    not unpickle fails in here, not before), and a failure is kept and raised by the worker's first
+    task instead, which ends the sweep with that message.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["config"] = config
     try:
+        payload, config = pickle.loads(start_up)
+        _WORKER["config"] = config
         _WORKER["series"] = series_from_payload(payload)
         _WORKER["class"] = config.strategy_class()
     except BaseException as exc:  # even SystemExit: a worker that exits is replaced, again and again
-        _WORKER["failed"] = f"{type(exc).__name__}: {exc}" if not isinstance(exc, JTraderError) else str(exc)
+        why = str(exc) if isinstance(exc, JTraderError) else f"{type(exc).__name__}: {exc}"
+        config = _WORKER.get("config")
+        of = f" (strategy {config.strategy})" if config is not None else ""
+        _WORKER["failed"] = f"a sweep worker could not start{of}: {why}"
         return
     gc.collect()
     gc.freeze()  # the candles live as long as the worker: keep them out of the collector's scans
@@ -223,7 +229,7 @@ def _init_worker(payload: dict[str, Any], config: SweepConfig) -> None:
 def _evaluate_in_worker(point: dict[str, object]) -> dict[str, Any]:
     failed = _WORKER.get("failed")
     if failed is not None:
-        raise ConfigError(f"a sweep worker could not start (strategy {_WORKER['config'].strategy}): {failed}")
+        raise ConfigError(failed)
     return evaluate_point(_WORKER["series"], _WORKER["config"], point, _WORKER["class"])
 
 
@@ -237,9 +243,8 @@ def _run_local(
     pool = None
     try:
         with _sigint_deferred():  # a Ctrl-C while the pool starts waits until it is ours to stop
-            pool = context.Pool(
-                min(workers, len(points)), initializer=_init_worker, initargs=(series_payload(series), config)
-            )
+            start_up = pickle.dumps((series_payload(series), config), protocol=pickle.HIGHEST_PROTOCOL)
+            pool = context.Pool(min(workers, len(points)), initializer=_init_worker, initargs=(start_up,))
         results = list(pool.imap(_evaluate_in_worker, points, chunksize=1))
     except BaseException:
         if pool is not None:

@@ -262,3 +262,32 @@ def test_a_ctrl_c_while_workers_start_is_raised_once_they_have_started() -> None
     thread.start()
     thread.join()
     assert started == ["the pool", "thread"] and not errors
+
+
+@pytest.mark.parametrize("start_up", ["not a pickle", "a missing strategy file"])
+def test_a_worker_start_up_that_fails_is_raised_by_its_first_task_not_by_the_initializer(
+    start_up: str, tmp_path: Path
+) -> None:
+    # (in this process: the pool's own runs of the initializer are in subprocesses coverage does not trace)
+    import pickle
+    import signal
+
+    from jtrader.backtest import sweep as sweep_module
+
+    series = random_walk(Instrument("BTC-USD", "BTC", "USD"), 50, seed=1)
+    missing = str(tmp_path / "gone.py") + ":Gone"
+    if start_up == "not a pickle":
+        data, expected = b"not a pickle", "a sweep worker could not start: UnpicklingError: "
+    else:
+        config = SweepConfig(missing, to_atoms("1000"), Decimal(0))
+        data = pickle.dumps((sweep_module.series_payload(series), config))
+        expected = f"a sweep worker could not start (strategy {missing}): strategy file {tmp_path / 'gone.py'} does not"
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        sweep_module._init_worker(data)  # never raises: a pool would replace the worker for ever
+        with pytest.raises(ConfigError) as caught:
+            sweep_module._evaluate_in_worker({"fast": 3})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sweep_module._WORKER.clear()
+    assert str(caught.value).startswith(expected)
