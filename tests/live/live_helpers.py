@@ -162,7 +162,13 @@ def binance_observable_losses(path: Path) -> list[int]:
             else:
                 state["held"].append((data["U"], data["u"]))
         elif direction == Direction.HTTP and url is not None and "/depth" in url:
-            symbol, snapshot = parse_qs(urlsplit(url).query)["symbol"][0], orjson.loads(payload)["lastUpdateId"]
+            try:
+                body = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(body, dict) or "lastUpdateId" not in body:
+                continue  # an error answer (a 429, say): no snapshot
+            symbol, snapshot = parse_qs(urlsplit(url).query)["symbol"][0], body["lastUpdateId"]
             state = states.setdefault(symbol, {"conn": None, "synced": False, "u": 0, "held": []})
             if state["synced"]:
                 state["u"] = max(state["u"], snapshot)
