@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from jtrader.errors import InstrumentError, OffGridError, ValueFormatError
 from jtrader.model.fixed import ATOM_DECIMALS, decimal_places, format_units, parse_units, parse_units_list
+from jtrader.model.pickling import init_args
 from jtrader.model.rules import OrderRules
 
 __all__ = ["Instrument"]
@@ -76,12 +77,8 @@ class Instrument:
     _size_scales: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __reduce__(self) -> tuple[type[Instrument], tuple[object, ...]]:
-        """Pickle (and copy) as a call of the constructor with the init fields.
-
-        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
-        assignment, which the frozen ``__setattr__`` refuses.
-        """
-        return (Instrument, tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        """Pickle (and copy) as a constructor call (see :mod:`jtrader.model.pickling`)."""
+        return (Instrument, init_args(self))
 
     def __post_init__(self) -> None:
         if not self.symbol or not self.base or not self.quote:

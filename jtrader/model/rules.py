@@ -13,9 +13,10 @@ A step of 1 means "any whole lot / tick". Standard library only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from jtrader.errors import InstrumentError
+from jtrader.model.pickling import init_args
 
 __all__ = ["STP_MODES", "OrderRules"]
 
@@ -58,12 +59,8 @@ class OrderRules:
     stp_mode: str = "NONE"
 
     def __reduce__(self) -> tuple[type[OrderRules], tuple[object, ...]]:
-        """Pickle (and copy) as a call of the constructor with the init fields.
-
-        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
-        assignment, which the frozen ``__setattr__`` refuses.
-        """
-        return (OrderRules, tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        """Pickle (and copy) as a constructor call (see :mod:`jtrader.model.pickling`)."""
+        return (OrderRules, init_args(self))
 
     def __post_init__(self) -> None:
         for name in ("size_step_lots", "price_step_ticks"):

@@ -5,10 +5,11 @@ Units: sizes in lots, money in atoms of the quote currency, time in ns, bands in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from jtrader.errors import ConfigError
+from jtrader.model.pickling import init_args
 
 __all__ = ["EmergencyLimits", "RiskLimits"]
 
@@ -61,12 +62,8 @@ class RiskLimits:
     deny_while_resyncing: bool = True
 
     def __reduce__(self) -> tuple[type[RiskLimits], tuple[object, ...]]:
-        """Pickle (and copy) as a call of the constructor with the init fields.
-
-        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
-        assignment, which the frozen ``__setattr__`` refuses.
-        """
-        return (RiskLimits, tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        """Pickle (and copy) as a constructor call (see :mod:`jtrader.model.pickling`)."""
+        return (RiskLimits, init_args(self))
 
     def __post_init__(self) -> None:
         _check_per_symbol("max_order_size_lots", self.max_order_size_lots)
@@ -132,12 +129,8 @@ class EmergencyLimits:
     flatten_attempts: int = 3
 
     def __reduce__(self) -> tuple[type[EmergencyLimits], tuple[object, ...]]:
-        """Pickle (and copy) as a call of the constructor with the init fields.
-
-        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
-        assignment, which the frozen ``__setattr__`` refuses.
-        """
-        return (EmergencyLimits, tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        """Pickle (and copy) as a constructor call (see :mod:`jtrader.model.pickling`)."""
+        return (EmergencyLimits, init_args(self))
 
     def __post_init__(self) -> None:
         _check_count("max_drawdown_bps", self.max_drawdown_bps, allow_zero=False)

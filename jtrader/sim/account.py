@@ -10,9 +10,10 @@ end. Fills pay from the order's own lock first. ``total`` and ``locked`` are nev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from jtrader.errors import ConfigError, InvariantError
+from jtrader.model.pickling import init_args
 
 __all__ = ["Account", "Balance"]
 
@@ -25,12 +26,8 @@ class Balance:
     locked: int
 
     def __reduce__(self) -> tuple[type[Balance], tuple[object, ...]]:
-        """Pickle (and copy) as a call of the constructor with the init fields.
-
-        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
-        assignment, which the frozen ``__setattr__`` refuses.
-        """
-        return (Balance, tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        """Pickle (and copy) as a constructor call (see :mod:`jtrader.model.pickling`)."""
+        return (Balance, init_args(self))
 
     @property
     def free(self) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from jtrader.model import OrderType, Side, SubmitOrder, TimeInForce
+from jtrader.model.pickling import init_args
 
 __all__ = ["OpenOrder", "WorkingOrder"]
 
@@ -32,12 +33,8 @@ class OpenOrder:
     ts_accepted: int
 
     def __reduce__(self) -> tuple[type[OpenOrder], tuple[object, ...]]:
-        """Pickle (and copy) as a call of the constructor with the init fields.
-
-        Needed by the compiled core: a mypyc-compiled frozen dataclass restores pickled fields by
-        assignment, which the frozen ``__setattr__`` refuses.
-        """
-        return (OpenOrder, tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        """Pickle (and copy) as a constructor call (see :mod:`jtrader.model.pickling`)."""
+        return (OpenOrder, init_args(self))
 
     @property
     def leaves(self) -> int:
